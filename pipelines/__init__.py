@@ -1,0 +1,1 @@
+"""Recipes: build data, train, evaluate, export, benchmark."""

@@ -1,0 +1,83 @@
+"""Waveform augmentation (noise, reverberation, speed, gain) and SpecAugment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def colored_noise(rng: np.random.Generator, n: int, kind: str) -> np.ndarray:
+    """White, pink (1/f) or brown (1/f^2) noise of unit RMS."""
+    white = rng.standard_normal(n).astype(np.float32)
+    if kind != "white":
+        spectrum = np.fft.rfft(white)
+        f = np.maximum(np.arange(spectrum.size), 1.0)
+        spectrum /= np.sqrt(f) if kind == "pink" else f
+        white = np.fft.irfft(spectrum, n).astype(np.float32)
+    return white / (np.sqrt(np.mean(white ** 2)) + 1e-9)
+
+
+def add_noise(audio: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """Mix ``noise`` (tiled/cut to length) into ``audio`` at ``snr_db``."""
+    if noise.size < audio.size:
+        noise = np.tile(noise, int(np.ceil(audio.size / max(noise.size, 1))))
+    noise = noise[: audio.size]
+    signal_power = np.mean(audio ** 2) + 1e-12
+    noise_power = np.mean(noise ** 2) + 1e-12
+    scale = np.sqrt(signal_power / (noise_power * 10 ** (snr_db / 10)))
+    return (audio + scale * noise).astype(np.float32)
+
+
+def reverberate(audio: np.ndarray, rng: np.random.Generator, sample_rate: int = 16000) -> np.ndarray:
+    """Convolve with a synthetic room impulse response (exponentially decaying noise)."""
+    from scipy.signal import fftconvolve
+
+    rt60 = rng.uniform(0.15, 0.8)
+    n = int(rt60 * sample_rate)
+    t = np.arange(n) / sample_rate
+    ir = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
+    ir[0] = 1.0 / rng.uniform(0.3, 1.0)  # direct path
+    wet = fftconvolve(audio, ir)[: audio.size]
+    return (wet * (np.max(np.abs(audio)) / (np.max(np.abs(wet)) + 1e-9))).astype(np.float32)
+
+
+def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Play ``factor`` times faster (tempo and pitch change together, as in Kaldi's speed perturbation)."""
+    from recognizer.audio import resample
+
+    return resample(audio, int(round(16000 * factor)), 16000)
+
+
+def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble: np.ndarray | None = None) -> np.ndarray:
+    """A random chain: speed, reverberation, noise (white/pink/brown/babble) and gain."""
+    if rng.random() < 0.5:
+        audio = change_speed(audio, rng.uniform(0.85, 1.15))
+    if rng.random() < 0.3:
+        audio = reverberate(audio, rng)
+    if rng.random() < 0.8:
+        kinds = ["white", "pink", "brown"] + (["babble"] if babble is not None else [])
+        kind = kinds[rng.integers(len(kinds))]
+        noise = babble if kind == "babble" else colored_noise(rng, audio.size, kind)
+        audio = add_noise(audio, noise, rng.uniform(0, 30))
+    audio = audio * rng.uniform(0.2, 1.5)
+    return np.clip(audio, -1.0, 1.0).astype(np.float32)
+
+
+def spec_augment(features, lengths, freq_masks=2, freq_width=6, time_masks=2, time_share=0.05):
+    """SpecAugment on a padded batch (TensorFlow ops, for tf.data): frequency and time masks."""
+    import tensorflow as tf
+
+    batch, steps, dim = tf.shape(features)[0], tf.shape(features)[1], tf.shape(features)[2]
+    keep = tf.ones_like(features)
+    for _ in range(freq_masks):
+        width = tf.random.uniform([batch, 1, 1], 0, freq_width + 1, dtype=tf.int32)
+        start = tf.random.uniform([batch, 1, 1], 0, tf.maximum(dim - width, 1), dtype=tf.int32)
+        idx = tf.range(dim)[None, None, :]
+        keep *= tf.cast((idx < start) | (idx >= start + width), features.dtype)
+    for _ in range(time_masks):
+        max_width = tf.maximum(tf.cast(tf.cast(lengths, tf.float32) * time_share, tf.int32), 1)
+        width = tf.cast(tf.random.uniform([batch]) * tf.cast(max_width, tf.float32), tf.int32)[:, None, None]
+        start = tf.cast(tf.random.uniform([batch]) * tf.cast(tf.maximum(lengths - width[:, 0, 0], 1), tf.float32),
+                        tf.int32)[:, None, None]
+        idx = tf.range(steps)[None, :, None]
+        keep *= tf.cast((idx < start) | (idx >= start + width), features.dtype)
+    return features * keep

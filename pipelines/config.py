@@ -1,0 +1,81 @@
+"""Training configuration: frozen dataclasses loaded from TOML, overridable with ``key=value``."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    train: tuple[str, ...] = ()  # CSV manifests
+    valid: tuple[str, ...] = ()
+    cache_dir: str = "data/cache"
+    augment_share: float = 0.5  # share of training utterances cached with waveform augmentation
+    max_seconds: float = 16.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str = "model"
+    modality: str = "speech"
+    output_dir: str = "saved_models"
+    run_dir: str = "runs"
+    seed: int = 0
+    epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    min_learning_rate: float = 1e-5
+    warmup_steps: int = 300
+    patience: int = 5
+    spec_augment: bool = True
+    jit_compile: bool = True
+    valid_decode_limit: int = 300  # utterances decoded for WER/CER each epoch
+
+
+@dataclass(frozen=True)
+class Config:
+    train: TrainConfig = field(default_factory=TrainConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    features: dict = field(default_factory=dict)  # FeatureConfig fields
+    model: dict = field(default_factory=dict)  # ModelConfig fields except input/vocab sizes
+    vocabulary: dict = field(default_factory=dict)  # Vocabulary fields
+
+
+def _coerce(section_type, values: dict):
+    names = {f.name: f for f in fields(section_type)}
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ValueError(f"unknown {section_type.__name__} keys: {unknown}")
+    return section_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _parse_value(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def load_config(path: str | Path | None, overrides: list[str] = ()) -> Config:
+    """Read a TOML config and apply ``section.key=value`` overrides."""
+    data = tomllib.loads(Path(path).read_text()) if path else {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise ValueError(f"override {item!r} is not section.key=value")
+        section, name = key.split(".", 1)
+        data.setdefault(section, {})[name] = _parse_value(value)
+    unknown = sorted(set(data) - {"train", "data", "features", "model", "vocabulary"})
+    if unknown:
+        raise ValueError(f"unknown config sections: {unknown}")
+    return Config(train=_coerce(TrainConfig, data.get("train", {})),
+                  data=_coerce(DataConfig, data.get("data", {})),
+                  features=dict(data.get("features", {})), model=dict(data.get("model", {})),
+                  vocabulary=dict(data.get("vocabulary", {})))
+
+
+def with_overrides(config: Config, **train_fields) -> Config:
+    return replace(config, train=replace(config.train, **train_fields))

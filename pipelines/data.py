@@ -1,0 +1,137 @@
+"""Training data: manifests -> cached feature arrays -> bucketed, padded tf.data batches."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.audio import load_audio
+from recognizer.features import FeatureConfig, mfcc
+from recognizer.vocab import Vocabulary
+
+
+@dataclass(frozen=True)
+class Utterance:
+    path: str
+    transcript: str
+    group: str = ""
+
+
+def read_manifest(path: str | Path) -> list[Utterance]:
+    """A DeepSpeech CSV (wav_filename, wav_filesize, transcript[, group]); relative paths resolve
+    against the manifest's folder."""
+    path = Path(path)
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if rows and not {"wav_filename", "transcript"} <= set(rows[0]):
+        raise ValueError(f"{path}: needs columns wav_filename and transcript")
+    out = []
+    for row in rows:
+        wav = Path(row["wav_filename"])
+        wav = wav if wav.is_absolute() else path.parent / wav
+        out.append(Utterance(str(wav), row["transcript"], row.get("group") or ""))
+    return out
+
+
+def _features_job(args):
+    utterance, feature_config, augment_seed = args
+    audio = load_audio(utterance.path)
+    if augment_seed is not None:
+        from pipelines.augment import augment_waveform
+
+        audio = augment_waveform(audio, np.random.default_rng(augment_seed))
+    return mfcc(audio, feature_config)
+
+
+def cache_features(utterances: list[Utterance], feature_config: FeatureConfig, vocab: Vocabulary,
+                   cache_dir: str | Path, augment_share: float = 0.0, seed: int = 0,
+                   max_seconds: float = 1e9, workers: int = 2) -> dict:
+    """Compute (or reuse) features for ``utterances``; returns arrays for :func:`make_dataset`.
+
+    The cache key covers the file list, feature parameters, augmentation share and seed,
+    so changing any of them recomputes.
+    """
+    key = hashlib.sha1(json.dumps([[u.path for u in utterances], feature_config.to_dict(),
+                                   augment_share, seed]).encode()).hexdigest()[:16]
+    cache = Path(cache_dir) / f"features-{key}.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as data:
+            frames, lengths = data["frames"], data["lengths"]
+    else:
+        rng = np.random.default_rng(seed)
+        jobs = [(u, feature_config, int(rng.integers(2**31)) if rng.random() < augment_share else None)
+                for u in utterances]
+        chunks = []
+        with Pool(workers) as pool:
+            for i, feats in enumerate(pool.imap(_features_job, jobs, chunksize=16)):
+                chunks.append(feats)
+                if (i + 1) % 1000 == 0 or i + 1 == len(jobs):
+                    print(f"features: {i + 1}/{len(jobs)}", file=sys.stderr, flush=True)
+        lengths = np.array([c.shape[0] for c in chunks], dtype=np.int32)
+        frames = np.concatenate(chunks).astype(np.float32)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, frames=frames, lengths=lengths)
+        tmp.rename(cache)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    max_frames = int(max_seconds / feature_config.frame_seconds)
+    labels = [vocab.encode(u.transcript) for u in utterances]
+    keep = [i for i in range(len(utterances)) if 0 < lengths[i] <= max_frames and labels[i].size > 0]
+    return {"frames": frames, "offsets": offsets, "lengths": lengths, "labels": labels, "keep": keep,
+            "utterances": utterances}
+
+
+def make_dataset(cached: dict, batch_size: int, shuffle: bool, seed: int = 0, spec_augment: bool = False,
+                 subsampling: int = 1):
+    """A tf.data pipeline of ``({"features", "lengths"}, {"labels", "label_lengths"})`` batches,
+    bucketed by length so padding stays small.  Utterances whose labels cannot fit the
+    subsampled frames (CTC needs T' >= label length + repeats) are dropped."""
+    import tensorflow as tf
+
+    frames, offsets, lengths, labels = cached["frames"], cached["offsets"], cached["lengths"], cached["labels"]
+    dim = frames.shape[1]
+
+    def fits(i):
+        label = labels[i]
+        needed = label.size + int(np.sum(label[1:] == label[:-1]))
+        return -(-int(lengths[i]) // subsampling) >= needed
+
+    order = [i for i in cached["keep"] if fits(i)]
+
+    def generator():
+        idx = list(order)
+        if shuffle:
+            np.random.default_rng(seed + generator.epoch).shuffle(idx)
+            generator.epoch += 1
+        for i in idx:
+            yield (frames[offsets[i]:offsets[i + 1]], labels[i])
+
+    generator.epoch = 0
+    ds = tf.data.Dataset.from_generator(
+        generator, output_signature=(tf.TensorSpec([None, dim], tf.float32), tf.TensorSpec([None], tf.int32)))
+    ds = ds.map(lambda f, l: {"features": f, "lengths": tf.shape(f)[0], "labels": l, "label_lengths": tf.shape(l)[0]})
+    boundaries = [200, 300, 400, 550, 750, 1000]
+    ds = ds.bucket_by_sequence_length(
+        lambda item: item["lengths"], bucket_boundaries=boundaries,
+        bucket_batch_sizes=[max(1, batch_size * 300 // b) for b in boundaries] + [max(1, batch_size * 300 // 1600)],
+        padded_shapes={"features": [None, dim], "lengths": [], "labels": [None], "label_lengths": []})
+    if shuffle:
+        ds = ds.shuffle(64, seed=seed)
+
+    def split(item):
+        features = item["features"]
+        if spec_augment:
+            from pipelines.augment import spec_augment as augment
+
+            features = augment(features, item["lengths"])
+        return ({"features": features, "lengths": item["lengths"]},
+                {"labels": item["labels"], "label_lengths": item["label_lengths"]})
+
+    return ds.map(split).prefetch(2), len(order)

@@ -1,0 +1,155 @@
+"""Build a synthetic speech corpus (wav files + DeepSpeech CSV manifests) with espeak-ng and flite.
+
+    python -m pipelines.synthesize_speech --out data/speech --count 6000 --seed 0
+
+Voices are split into training voices and held-out voices (whole accents / speakers), so
+the validation manifest measures generalisation to voices never heard in training.
+Festival voices are never used: they are reserved for held-out evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from pipelines.text_corpus import build_texts
+from recognizer.audio import SAMPLE_RATE, resample
+from recognizer.vocab import Vocabulary
+
+ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
+                  "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
+ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
+                   "klatt", "klatt2", "klatt3", "klatt4", "adam", "Alex", "Andy", "Annie", "aunty",
+                   "belinda", "benjamin", "david", "ed", "edward", "grandma", "grandpa", "john",
+                   "linda", "max", "Michael", "paul", "rob", "robert", "steph", "travis", "victor",
+                   "zac", "norbert", "shelby", "quincy", "Lee", "Mike")
+FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
+
+HELD_OUT = {"espeak_accents": ("en-029",), "espeak_variants": ("m7", "f4", "shelby"),
+            "flite_voices": ("rms",)}
+
+
+@dataclass(frozen=True)
+class Voice:
+    engine: str  # "espeak" or "flite"
+    name: str  # accent+variant for espeak, voice name for flite
+
+    @property
+    def held_out(self) -> bool:
+        if self.engine == "flite":
+            return self.name in HELD_OUT["flite_voices"]
+        accent, _, variant = self.name.partition("+")
+        return accent in HELD_OUT["espeak_accents"] or variant in HELD_OUT["espeak_variants"]
+
+    @property
+    def group(self) -> str:
+        return f"{self.engine}:{self.name}"
+
+
+def all_voices() -> list[Voice]:
+    espeak = [Voice("espeak", f"{a}+{v}" if v else a) for a in ESPEAK_ACCENTS for v in ESPEAK_VARIANTS]
+    return espeak + [Voice("flite", v) for v in FLITE_VOICES]
+
+
+def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
+    """Speak ``text`` with ``voice`` at a random rate/pitch; 16 kHz mono float32."""
+    if voice.engine == "espeak":
+        cmd = ["espeak-ng", "-v", voice.name, "-s", str(rng.randint(120, 230)),
+               "-p", str(rng.randint(25, 75)), "-g", str(rng.randint(0, 4)), "--stdout", text]
+        wav = subprocess.run(cmd, check=True, capture_output=True).stdout
+        audio, rate = sf.read(io.BytesIO(wav), dtype="float32")
+    else:
+        with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+            stretch = rng.uniform(0.8, 1.3)
+            cmd = ["flite", "-voice", voice.name, "--setf", f"duration_stretch={stretch:.2f}",
+                   "-t", text, "-o", tmp.name]
+            subprocess.run(cmd, check=True, capture_output=True)
+            audio, rate = sf.read(tmp.name, dtype="float32")
+    if audio.ndim > 1:
+        audio = audio.mean(axis=1)
+    return resample(audio, rate, SAMPLE_RATE)
+
+
+def _job(args):
+    index, voice, text, out_dir, seed = args
+    rng = random.Random(seed * 1_000_003 + index)
+    path = out_dir / f"{index:06d}.wav"
+    if not path.exists():
+        audio = synthesize(voice, text, rng)
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        audio = audio * (rng.uniform(0.3, 0.95) / peak if peak > 0 else 1.0)
+        sf.write(path, audio, SAMPLE_RATE, subtype="PCM_16")
+    return path, text, voice.group
+
+
+def write_manifest(path: Path, rows) -> None:
+    """DeepSpeech CSV (wav_filename, wav_filesize, transcript) plus a ``group`` column."""
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["wav_filename", "wav_filesize", "transcript", "group"])
+        for wav, text, group in rows:
+            writer.writerow([wav.resolve(), wav.stat().st_size, text, group])
+
+
+def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2) -> dict:
+    """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths."""
+    texts = build_texts(Vocabulary().normalize, count + 2 * valid_count, seed)
+    rng = random.Random(seed)
+    voices = all_voices()
+    train_voices = [v for v in voices if not v.held_out]
+    held_voices = [v for v in voices if v.held_out]
+    flite_train = [v for v in train_voices if v.engine == "flite"]
+    flite_held = [v for v in held_voices if v.engine == "flite"]
+
+    def pick(pool, flite_pool):  # a third flite, the rest espeak
+        return rng.choice(flite_pool) if rng.random() < 1 / 3 else rng.choice(
+            [v for v in pool if v.engine == "espeak"])
+
+    splits = {
+        "train": [(t, pick(train_voices, flite_train)) for t in texts[:count]],
+        "valid_seen": [(t, pick(train_voices, flite_train)) for t in texts[count:count + valid_count]],
+        "valid_heldout": [(t, pick(held_voices, flite_held)) for t in texts[count + valid_count:]],
+    }
+    manifests = {}
+    for name, items in splits.items():
+        split_dir = out / name
+        split_dir.mkdir(parents=True, exist_ok=True)
+        jobs = [(i, voice, text, split_dir, seed) for i, (text, voice) in enumerate(items)]
+        rows = []
+        with Pool(workers) as pool:
+            for k, row in enumerate(pool.imap(_job, jobs, chunksize=8)):
+                rows.append(row)
+                if (k + 1) % 500 == 0 or k + 1 == len(jobs):
+                    print(f"{name}: {k + 1}/{len(jobs)}", file=sys.stderr, flush=True)
+        manifests[name] = out / f"{name}.csv"
+        write_manifest(manifests[name], rows)
+    return manifests
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("data/speech"))
+    parser.add_argument("--count", type=int, default=6000, help="training utterances")
+    parser.add_argument("--valid-count", type=int, default=300, help="utterances per validation split")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers)
+    for name, path in manifests.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

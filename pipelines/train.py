@@ -1,0 +1,168 @@
+"""Train a BiLSTM-CTC model from a TOML config and write a model directory.
+
+    python -m pipelines.train --config pipelines/configs/speech-en.toml [--set train.epochs=5 ...]
+
+Validation WER/CER each epoch (greedy decoding), best-CER weights kept, early stopping,
+warm-up + cosine learning rate, TensorBoard logs in ``runs/<name>/logs`` and resume after
+interruption (rerun the same command: ``runs/<name>/backup`` holds the last epoch,
+optimizer state included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.config import Config, load_config
+from pipelines.data import cache_features, make_dataset, read_manifest
+from recognizer.ctc import greedy_decode
+from recognizer.features import FeatureConfig
+from recognizer.model_dir import ModelSpec, save_model_dir
+from recognizer.vocab import Vocabulary
+
+
+def load_manifests(paths) -> list:
+    return [u for p in paths for u in read_manifest(p)]
+
+
+def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:
+    """(WER, CER) of a corpus, as jiwer computes them; empty references are skipped."""
+    import jiwer
+
+    pairs = [(r, h) for r, h in zip(references, hypotheses) if r.strip()]
+    if not pairs:
+        return 0.0, 0.0
+    refs, hyps = zip(*pairs)
+    return float(jiwer.wer(list(refs), list(hyps))), float(jiwer.cer(list(refs), list(hyps)))
+
+
+def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = None) -> tuple[list, list]:
+    """Greedy transcripts and references for the batches of ``dataset``."""
+    refs, hyps = [], []
+    for x, y in dataset:
+        logits = model(x, training=False).numpy()
+        out_lengths = model.output_lengths(x["lengths"]).numpy()
+        for i in range(logits.shape[0]):
+            hyps.append(vocab.decode(greedy_decode(logits[i, : out_lengths[i]]).labels))
+            refs.append(vocab.decode(y["labels"][i, : y["label_lengths"][i]].numpy()))
+        if limit and len(refs) >= limit:
+            break
+    return refs, hyps
+
+
+def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path):
+    import keras
+
+    class ValidationErrorRates(keras.callbacks.Callback):
+        """Greedy WER/CER on the validation set; keeps the best weights (lowest CER)."""
+
+        def __init__(self):
+            super().__init__()
+            self.best = np.inf
+            state = run_dir / "best.json"
+            if state.exists():
+                self.best = json.loads(state.read_text())["val_cer"]
+
+        def on_epoch_end(self, epoch, logs=None):
+            refs, hyps = transcribe_batches(model, valid_ds, vocab, config.train.valid_decode_limit)
+            wer, cer = error_rates(refs, hyps)
+            logs["val_wer"], logs["val_cer"] = wer, cer
+            print(f"\nepoch {epoch + 1}: val WER {wer:.3f} CER {cer:.3f} | e.g. {refs[0]!r} -> {hyps[0]!r}",
+                  flush=True)
+            if cer < self.best:
+                self.best = cer
+                model.save_weights(run_dir / "best.weights.h5")
+                (run_dir / "best.json").write_text(json.dumps({"epoch": epoch + 1, "val_wer": wer, "val_cer": cer}))
+
+    return [
+        ValidationErrorRates(),
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.EarlyStopping(monitor="val_cer", mode="min", patience=config.train.patience),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq=50),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+    ]
+
+
+def train(config: Config) -> Path:
+    """Run the whole recipe; returns the written model directory."""
+    import keras
+    import tensorflow as tf
+
+    from recognizer.model import ModelConfig, build_model
+
+    started = time.time()
+    keras.utils.set_random_seed(config.train.seed)
+    features = FeatureConfig.from_dict(config.features)
+    vocab = Vocabulary.from_dict(config.vocabulary) if config.vocabulary else Vocabulary()
+    model_config = ModelConfig.from_dict({**config.model, "input_dim": features.dim, "vocab_size": vocab.size})
+    run_dir = Path(config.train.run_dir) / config.train.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    train_utts, valid_utts = load_manifests(config.data.train), load_manifests(config.data.valid)
+    common = dict(cache_dir=config.data.cache_dir, max_seconds=config.data.max_seconds)
+    train_cache = cache_features(train_utts, features, vocab, augment_share=config.data.augment_share,
+                                 seed=config.train.seed, **common)
+    valid_cache = cache_features(valid_utts, features, vocab, **common)
+    train_ds, n_train = make_dataset(train_cache, config.train.batch_size, shuffle=True, seed=config.train.seed,
+                                     spec_augment=config.train.spec_augment, subsampling=model_config.subsampling)
+    valid_ds, _ = make_dataset(valid_cache, config.train.batch_size, shuffle=False,
+                               subsampling=model_config.subsampling)
+    hours = float(train_cache["lengths"][train_cache["keep"]].sum()) * features.frame_seconds / 3600
+    print(f"training on {n_train} utterances ({hours:.2f} h), validating on {len(valid_utts)}", flush=True)
+
+    model = build_model(model_config)
+    steps_per_epoch = max(1, sum(1 for _ in train_ds))
+    total = steps_per_epoch * config.train.epochs
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, max(1, total - config.train.warmup_steps), alpha=config.train.min_learning_rate / config.train.learning_rate,
+        warmup_target=config.train.learning_rate, warmup_steps=config.train.warmup_steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), jit_compile=config.train.jit_compile)
+    callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir)
+    model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, epochs=config.train.epochs,
+              callbacks=callbacks, verbose=1 if sys.stderr.isatty() else 2)
+
+    if (run_dir / "best.weights.h5").exists():
+        model.load_weights(run_dir / "best.weights.h5")
+    refs, hyps = transcribe_batches(model, valid_ds, vocab)
+    wer, cer = error_rates(refs, hyps)
+    best = json.loads((run_dir / "best.json").read_text()) if (run_dir / "best.json").exists() else {}
+    groups = sorted({u.group for u in train_utts if u.group})
+    metadata = {
+        "name": config.train.name, "modality": config.train.modality,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        "parameters": int(model.count_params()),
+        "training": {"manifests": list(config.data.train), "utterances": n_train, "hours": round(hours, 2),
+                     "groups": groups, "epochs_run": best.get("epoch"), "seconds": round(time.time() - started)},
+        "validation": {"manifests": list(config.data.valid), "utterances": len(refs),
+                       "greedy_wer": round(wer, 4), "greedy_cer": round(cer, 4)},
+    }
+    spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
+    out = save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model)
+    print(f"wrote {out}: validation WER {wer:.3f} CER {cer:.3f}")
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, help="TOML file (pipelines/configs/*.toml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="override one config value; repeatable")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config, args.overrides)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    train(config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""Keras BiLSTM-CTC speech and online handwriting recognition."""
+
+__version__ = "0.1.0"

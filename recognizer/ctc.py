@@ -1,0 +1,138 @@
+"""CTC decoding in NumPy, independent of the runtime that produced the logits.
+
+Greedy (best path) and prefix beam search.  Both return the label sequence with the frame
+at which each label was emitted, from which :func:`words_from_alignment` derives word
+start/end times and a confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.vocab import BLANK_INDEX
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Decoded labels, the frame each was emitted at, and its log-probability there."""
+
+    labels: tuple[int, ...]
+    frames: tuple[int, ...]
+    log_probs: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float  # seconds (or, for ink, the first output frame scaled by frame_seconds)
+    end: float
+    confidence: float
+    first_frame: int
+    last_frame: int
+
+
+def greedy_decode(logits: np.ndarray, blank: int = BLANK_INDEX) -> Alignment:
+    """Best path: argmax per frame, merge repeats, drop blanks."""
+    logp = log_softmax(logits)
+    best = logp.argmax(axis=-1)
+    labels, frames, scores = [], [], []
+    previous = blank
+    for t, k in enumerate(best.tolist()):
+        if k != blank and k != previous:
+            labels.append(k)
+            frames.append(t)
+            scores.append(float(logp[t, k]))
+        previous = k
+    return Alignment(tuple(labels), tuple(frames), tuple(scores))
+
+
+def _logsumexp(a: float, b: float) -> float:
+    if a == -np.inf:
+        return b
+    if b == -np.inf:
+        return a
+    m = max(a, b)
+    return m + np.log1p(np.exp(-abs(a - b)))
+
+
+def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_INDEX,
+                prune_log_prob: float = -12.0, scorer=None) -> Alignment:
+    """CTC prefix beam search.
+
+    ``scorer``, when given, is called as ``scorer(prefix_labels, new_label)`` and returns
+    a log-score added when ``new_label`` extends the prefix (e.g. a language model bonus).
+    """
+    logp = log_softmax(logits)
+    steps, classes = logp.shape
+    # prefix -> [log p ending in blank, log p ending in non-blank, emission frames, emission log-probs]
+    beams = {(): [0.0, -np.inf, (), ()]}
+    for t in range(steps):
+        row = logp[t]
+        candidates = [k for k in range(classes) if row[k] >= prune_log_prob] or [int(row.argmax())]
+        nxt: dict = {}
+
+        def entry(prefix, frames, scores):
+            if prefix not in nxt:
+                nxt[prefix] = [-np.inf, -np.inf, frames, scores]
+            return nxt[prefix]
+
+        for prefix, (pb, pnb, frames, scores) in beams.items():
+            total = _logsumexp(pb, pnb)
+            for k in candidates:
+                p = row[k]
+                if k == blank:
+                    e = entry(prefix, frames, scores)
+                    e[0] = _logsumexp(e[0], total + p)
+                    continue
+                last = prefix[-1] if prefix else None
+                new_prefix = prefix + (k,)
+                bonus = scorer(prefix, k) if scorer else 0.0
+                e = entry(new_prefix, frames + (t,), scores + (float(p),))
+                if k == last:
+                    e[1] = _logsumexp(e[1], pb + p + bonus)  # repeat needs a blank in between
+                    same = entry(prefix, frames, scores)
+                    same[1] = _logsumexp(same[1], pnb + p)  # collapse into the same label
+                else:
+                    e[1] = _logsumexp(e[1], total + p + bonus)
+        beams = dict(sorted(nxt.items(), key=lambda kv: -_logsumexp(kv[1][0], kv[1][1]))[:beam_width])
+    best_prefix, (_, _, frames, scores) = max(beams.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]))
+    return Alignment(tuple(best_prefix), tuple(frames), tuple(scores))
+
+
+def words_from_alignment(alignment: Alignment, alphabet: str, frame_seconds: float,
+                         separator: str = " ") -> list[Word]:
+    """Split an alignment into words at ``separator`` and time them.
+
+    A word starts at the frame of its first character and ends one frame after its last;
+    its confidence is the geometric mean of its characters' emission probabilities.
+    """
+    words: list[Word] = []
+    chars: list[tuple[str, int, float]] = []
+
+    def flush():
+        if chars:
+            text = "".join(c for c, _, _ in chars)
+            first, last = chars[0][1], chars[-1][1]
+            confidence = float(np.exp(np.mean([s for _, _, s in chars])))
+            words.append(Word(text, round(first * frame_seconds, 3), round((last + 1) * frame_seconds, 3),
+                              round(confidence, 4), first, last))
+            chars.clear()
+
+    for label, frame, score in zip(alignment.labels, alignment.frames, alignment.log_probs):
+        if not 1 <= label <= len(alphabet):
+            continue
+        char = alphabet[label - 1]
+        if char == separator:
+            flush()
+        else:
+            chars.append((char, frame, score))
+    flush()
+    return words

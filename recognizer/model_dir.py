@@ -1,0 +1,136 @@
+"""Model directories on disk: ``config.json`` + ``model.weights.h5`` + ``metadata.json``.
+
+Loading rebuilds the network from the JSON config and reads plain weights: no pickled
+code is ever executed.  Directories are written to a temporary sibling and renamed into
+place, so a crash never leaves a half-written model that loads.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recognizer.features import FeatureConfig
+from recognizer.vocab import Vocabulary
+
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METADATA_FILE = "metadata.json"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "saved_models"
+
+
+class ModelLoadError(ValueError):
+    """A model directory that cannot be used (the message says why)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything but the weights: what the model reads, how it is built, what it writes."""
+
+    modality: str  # "speech" or "ink"
+    features: dict
+    model: dict
+    vocabulary: Vocabulary
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def feature_config(self) -> FeatureConfig:
+        return FeatureConfig.from_dict(self.features)
+
+    def to_json(self) -> dict:
+        return {"format_version": FORMAT_VERSION, "modality": self.modality,
+                "features": self.features, "model": self.model,
+                "vocabulary": self.vocabulary.to_dict()}
+
+
+def resolve_model_path(name_or_path: str | Path) -> Path:
+    """A bundled model name (``speech-en``) or a directory path."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    bundled = MODELS_DIR / str(name_or_path)
+    if bundled.is_dir():
+        return bundled
+    raise ModelLoadError(f"model not found: {name_or_path} (neither a directory nor a bundled model)")
+
+
+def read_spec(directory: str | Path) -> ModelSpec:
+    """Parse and validate ``config.json`` (and ``metadata.json`` if present)."""
+    directory = resolve_model_path(directory)
+    config_path = directory / CONFIG_FILE
+    try:
+        data = json.loads(config_path.read_text())
+    except FileNotFoundError:
+        raise ModelLoadError(f"{directory}: no {CONFIG_FILE}") from None
+    except json.JSONDecodeError as error:
+        raise ModelLoadError(f"{config_path}: invalid JSON ({error})") from None
+    version = data.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelLoadError(f"{config_path}: format_version {version!r} is not supported by this "
+                             f"version (supports <= {FORMAT_VERSION}); upgrade the package")
+    try:
+        vocab = Vocabulary.from_dict(data["vocabulary"])
+        spec = ModelSpec(data["modality"], data["features"], data["model"], vocab)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelLoadError(f"{config_path}: malformed config ({error})") from None
+    if spec.model.get("vocab_size") != vocab.size:
+        raise ModelLoadError(f"{config_path}: alphabet has {vocab.size} classes but the model outputs "
+                             f"{spec.model.get('vocab_size')}")
+    metadata_path = directory / METADATA_FILE
+    if metadata_path.exists():
+        try:
+            metadata = json.loads(metadata_path.read_text())
+        except json.JSONDecodeError:
+            metadata = {}
+        spec = ModelSpec(spec.modality, spec.features, spec.model, vocab, metadata)
+    return spec
+
+
+def load_keras_model(directory: str | Path):
+    """(spec, built Keras model with weights) from a model directory."""
+    from recognizer.model import ModelConfig, build_model
+
+    directory = resolve_model_path(directory)
+    spec = read_spec(directory)
+    try:
+        model = build_model(ModelConfig.from_dict(spec.model))
+    except (TypeError, ValueError) as error:
+        raise ModelLoadError(f"{directory}: cannot build model ({error})") from None
+    weights = directory / WEIGHTS_FILE
+    if not weights.exists():
+        raise ModelLoadError(f"{directory}: no {WEIGHTS_FILE}")
+    try:
+        model.load_weights(weights)
+    except Exception as error:  # h5py/keras raise many types for damaged files
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError(f"{weights}: cannot read weights ({first_line})") from None
+    return spec, model
+
+
+def save_model_dir(directory: str | Path, spec: ModelSpec, model, extra_files: dict | None = None) -> Path:
+    """Write config, weights and metadata atomically (temp dir + rename); returns the path."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        (tmp / CONFIG_FILE).write_text(json.dumps(spec.to_json(), indent=2) + "\n")
+        (tmp / METADATA_FILE).write_text(json.dumps(spec.metadata, indent=2) + "\n")
+        model.save_weights(tmp / WEIGHTS_FILE)
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_bytes(content if isinstance(content, bytes) else str(content).encode())
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            directory.rename(old)
+            tmp.rename(directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory

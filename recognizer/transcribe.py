@@ -1,0 +1,115 @@
+"""Command line: ``python -m recognizer.transcribe FILE... [--format text|json|srt|vtt]``.
+
+The model is loaded once for all files.  A file that fails prints one line on stderr
+(``error: FILE: problem``), the others are still transcribed, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from recognizer.recognizer import DEFAULT_SPEECH_MODEL, Recognizer, Transcription
+
+FORMATS = ("text", "json", "srt", "vtt")
+
+
+def _timestamp(seconds: float, separator: str) -> str:
+    millis = int(round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _cues(result: Transcription, max_words: int = 8) -> list[tuple[float, float, str]]:
+    """Subtitle cues of up to ``max_words`` words each."""
+    words = result.words
+    return [(words[i].start, words[min(i + max_words, len(words)) - 1].end,
+             " ".join(w.word for w in words[i:i + max_words])) for i in range(0, len(words), max_words)]
+
+
+def format_result(name: str, result: Transcription, fmt: str) -> str:
+    """Render one transcription in ``fmt`` (text, json, srt or vtt), newline-terminated."""
+    if fmt == "text":
+        return result.text + "\n"
+    if fmt == "json":
+        return json.dumps({"file": name, **result.to_dict()}) + "\n"
+    if fmt == "srt":
+        return "".join(f"{i}\n{_timestamp(s, ',')} --> {_timestamp(e, ',')}\n{text}\n\n"
+                       for i, (s, e, text) in enumerate(_cues(result), 1))
+    if fmt == "vtt":
+        return "WEBVTT\n\n" + "".join(f"{_timestamp(s, '.')} --> {_timestamp(e, '.')}\n{text}\n\n"
+                                      for s, e, text in _cues(result))
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def output_path(output_dir: Path, source: str, fmt: str) -> Path:
+    suffix = {"text": ".txt", "json": ".json", "srt": ".srt", "vtt": ".vtt"}[fmt]
+    return output_dir / (Path(source).stem + suffix)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def transcribe_files(files: list[str], model: str = DEFAULT_SPEECH_MODEL, fmt: str = "text",
+                     output_dir: Path | None = None, beam_width: int = 1, debug: bool = False,
+                     out=sys.stdout, err=sys.stderr) -> int:
+    """Transcribe ``files`` with one model load; returns the number of files that failed."""
+    try:
+        recognizer = Recognizer.load(model)
+    except Exception as error:
+        if debug:
+            traceback.print_exc(file=err)
+        print(f"error: model {model}: {_one_line(error)}", file=err)
+        return len(files) or 1
+    failed = 0
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        try:
+            rendered = format_result(name, recognizer.transcribe(name, beam_width=beam_width), fmt)
+        except Exception as error:
+            if debug:
+                traceback.print_exc(file=err)
+            print(f"error: {name}: {_one_line(error)}", file=err, flush=True)
+            failed += 1
+            continue
+        if output_dir is None:
+            out.write(rendered)
+            out.flush()
+        else:
+            target = output_path(output_dir, name, fmt)
+            tmp = target.with_name(target.name + ".part")
+            tmp.write_text(rendered)
+            tmp.replace(target)
+    return failed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recognizer-transcribe", description="Transcribe speech files.")
+    parser.add_argument("files", nargs="+", help="audio files (wav, flac, ogg, mp3, ...)")
+    parser.add_argument("--model", default=DEFAULT_SPEECH_MODEL, help="bundled model name or model directory")
+    parser.add_argument("--format", choices=FORMATS, default="text", dest="fmt")
+    parser.add_argument("--output-dir", type=Path, help="write one output file per input here")
+    parser.add_argument("--beam-width", type=int, default=1, help="1 = greedy decoding")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks for failures")
+    return parser
+
+
+def cli(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.beam_width < 1:
+        print("error: --beam-width must be >= 1", file=sys.stderr)
+        return 2
+    failed = transcribe_files(args.files, args.model, args.fmt, args.output_dir, args.beam_width, args.debug)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
