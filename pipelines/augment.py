@@ -62,22 +62,24 @@ def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble: np.nda
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
 
 
-def spec_augment(features, lengths, freq_masks=2, freq_width=6, time_masks=2, time_share=0.05):
+def spec_augment(features, lengths, freq_masks=2, freq_width=4, time_masks=2, time_share=0.05):
     """SpecAugment on a padded batch (TensorFlow ops, for tf.data): frequency and time masks."""
     import tensorflow as tf
 
     batch, steps, dim = tf.shape(features)[0], tf.shape(features)[1], tf.shape(features)[2]
+
+    def random_below(limit):  # one int in [0, limit) per batch item; limit is (batch,)
+        return tf.cast(tf.random.uniform([batch]) * tf.cast(limit, tf.float32), tf.int32)[:, None, None]
+
     keep = tf.ones_like(features)
     for _ in range(freq_masks):
-        width = tf.random.uniform([batch, 1, 1], 0, freq_width + 1, dtype=tf.int32)
-        start = tf.random.uniform([batch, 1, 1], 0, tf.maximum(dim - width, 1), dtype=tf.int32)
+        width = random_below(tf.fill([batch], freq_width + 1))
+        start = random_below(tf.maximum(dim - width[:, 0, 0], 1))
         idx = tf.range(dim)[None, None, :]
         keep *= tf.cast((idx < start) | (idx >= start + width), features.dtype)
     for _ in range(time_masks):
-        max_width = tf.maximum(tf.cast(tf.cast(lengths, tf.float32) * time_share, tf.int32), 1)
-        width = tf.cast(tf.random.uniform([batch]) * tf.cast(max_width, tf.float32), tf.int32)[:, None, None]
-        start = tf.cast(tf.random.uniform([batch]) * tf.cast(tf.maximum(lengths - width[:, 0, 0], 1), tf.float32),
-                        tf.int32)[:, None, None]
+        width = random_below(tf.maximum(tf.cast(tf.cast(lengths, tf.float32) * time_share, tf.int32), 1))
+        start = random_below(tf.maximum(lengths - width[:, 0, 0], 1))
         idx = tf.range(steps)[None, :, None]
         keep *= tf.cast((idx < start) | (idx >= start + width), features.dtype)
     return features * keep

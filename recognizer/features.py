@@ -65,15 +65,17 @@ def cmvn(frames: np.ndarray, eps: float = 1e-5) -> np.ndarray:
 
 def mfcc(audio: np.ndarray, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
     """MFCC frames ``(T, config.dim)`` float32 of 16 kHz mono ``audio``."""
+    import warnings
+
     import librosa
 
     audio = np.asarray(audio, dtype=np.float32)
-    if audio.size < 2:  # librosa's reflect padding needs at least two samples
-        audio = np.pad(audio, (0, 2 - audio.size))
-    mel = librosa.feature.melspectrogram(
-        y=audio, sr=config.sample_rate, n_fft=config.n_fft, win_length=config.win_length,
-        hop_length=config.hop_length, n_mels=config.n_mels, fmin=config.fmin, fmax=config.fmax,
-        center=True, pad_mode="constant", power=2.0)
+    with warnings.catch_warnings():  # clips shorter than n_fft are valid: zero padding covers them
+        warnings.filterwarnings("ignore", message="n_fft=.*is too large")
+        mel = librosa.feature.melspectrogram(
+            y=audio, sr=config.sample_rate, n_fft=config.n_fft, win_length=config.win_length,
+            hop_length=config.hop_length, n_mels=config.n_mels, fmin=config.fmin, fmax=config.fmax,
+            center=True, pad_mode="constant", power=2.0)
     log_mel = librosa.power_to_db(mel, top_db=config.top_db)
     frames = librosa.feature.mfcc(S=log_mel, n_mfcc=config.n_mfcc)
     if config.deltas:

@@ -12,6 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from recognizer.quiet import import_tensorflow_quietly
 from recognizer.recognizer import DEFAULT_SPEECH_MODEL, Recognizer, Transcription
 
 FORMATS = ("text", "json", "srt", "vtt")
@@ -62,6 +63,7 @@ def transcribe_files(files: list[str], model: str = DEFAULT_SPEECH_MODEL, fmt: s
                      out=sys.stdout, err=sys.stderr) -> int:
     """Transcribe ``files`` with one model load; returns the number of files that failed."""
     try:
+        import_tensorflow_quietly()
         recognizer = Recognizer.load(model)
     except Exception as error:
         if debug:

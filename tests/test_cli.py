@@ -1,0 +1,80 @@
+"""The command line in a subprocess, as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_model_dir import make_model_dir
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "recognizer.transcribe", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_bundled_model_text_and_json(sample_rows):
+    paths = [p for p, _ in sample_rows]
+    text = run_cli(*paths)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.splitlines() == [t for _, t in sample_rows]
+
+    result = run_cli("--format", "json", "--beam-width", "8", paths[0])
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    item = json.loads(line)
+    assert item["file"] == str(paths[0]) and item["text"] == sample_rows[0][1]
+    assert item["duration"] > 1.0
+    words = item["words"]
+    assert [w["word"] for w in words] == item["text"].split()
+    assert all(set(w) == {"word", "start", "end", "confidence"} for w in words)
+    assert all(0 <= w["start"] < w["end"] <= item["duration"] for w in words)
+    assert all(a["end"] <= b["start"] + 1e-6 for a, b in zip(words, words[1:]))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    directory, _ = make_model_dir(tmp_path_factory.mktemp("models") / "tiny")
+    return directory
+
+
+def test_bad_files_fail_alone(tmp_path, tiny_model, sample_rows):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"definitely not a RIFF file\n" * 20)
+    good = sample_rows[1][0]
+    result = run_cli("--model", tiny_model, "--format", "json", tmp_path / "missing.wav", empty, junk, good)
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    for line, name, problem in zip(errors, ["missing.wav", "empty.wav", "junk.wav"],
+                                   ["file not found", "empty file", "not a readable audio file"]):
+        assert line.startswith("error: ") and name in line and problem in line
+    (out,) = result.stdout.splitlines()
+    assert json.loads(out)["file"] == str(good)
+
+
+@pytest.mark.parametrize("fmt", ["json", "vtt"])
+def test_output_dir_writes_one_file_per_input(tmp_path, tiny_model, sample_rows, fmt):
+    out_dir = tmp_path / "out"
+    result = run_cli("--model", tiny_model, "--format", fmt, "--output-dir", out_dir,
+                     sample_rows[0][0], sample_rows[1][0])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    files = sorted(out_dir.iterdir())
+    assert [f.name for f in files] == sorted(p.stem + "." + fmt for p, _ in sample_rows[:2])
+    content = files[0].read_text()
+    if fmt == "json":
+        assert json.loads(content)["file"].endswith(files[0].stem + ".wav")
+    else:
+        assert content.startswith("WEBVTT\n\n")
+
+
+def test_missing_model_is_one_line():
+    result = run_cli("--model", "/nonexistent/model", "x.wav")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "model not found" in result.stderr
