@@ -117,16 +117,23 @@ def make_dataset(cached: dict, batch_size: int, shuffle: bool, seed: int = 0, sp
     ds = tf.data.Dataset.from_generator(
         generator, output_signature=(tf.TensorSpec([None, dim], tf.float32), tf.TensorSpec([None], tf.int32)))
     ds = ds.map(lambda f, l: {"features": f, "lengths": tf.shape(f)[0], "labels": l, "label_lengths": tf.shape(l)[0]})
-    boundaries = [200, 300, 400, 550, 750, 1000]
+    # Padding to the bucket boundary keeps batch shapes to a handful, so XLA compiles each once.
+    longest = int(lengths.max()) + 2 if len(lengths) else 2
+    boundaries = [b for b in (150, 250, 350, 500, 700, 1000, 1400, 2000) if b < longest] + [longest]
     ds = ds.bucket_by_sequence_length(
         lambda item: item["lengths"], bucket_boundaries=boundaries,
-        bucket_batch_sizes=[max(1, batch_size * 300 // b) for b in boundaries] + [max(1, batch_size * 300 // 1600)],
-        padded_shapes={"features": [None, dim], "lengths": [], "labels": [None], "label_lengths": []})
+        bucket_batch_sizes=[max(1, batch_size * 300 // b) for b in boundaries] + [1],
+        padded_shapes={"features": [None, dim], "lengths": [], "labels": [None], "label_lengths": []},
+        pad_to_bucket_boundary=True, drop_remainder=shuffle)
     if shuffle:
         ds = ds.shuffle(64, seed=seed)
 
     def split(item):
         features = item["features"]
+        # labels were padded to the bucket boundary too; CTC cost grows with their padded
+        # length, so cut them to the batch's longest label rounded up to a multiple of 16
+        label_width = (tf.reduce_max(item["label_lengths"]) + 15) // 16 * 16
+        item["labels"] = item["labels"][:, :label_width]
         if spec_augment:
             from pipelines.augment import spec_augment as augment
 

@@ -56,7 +56,7 @@ def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = No
     return refs, hyps
 
 
-def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path):
+def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path, steps: int):
     import keras
 
     class ValidationErrorRates(keras.callbacks.Callback):
@@ -80,12 +80,30 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
                 model.save_weights(run_dir / "best.weights.h5")
                 (run_dir / "best.json").write_text(json.dumps({"epoch": epoch + 1, "val_wer": wer, "val_cer": cer}))
 
+    class ProgressLines(keras.callbacks.Callback):
+        """One progress line every ``every`` steps (for logs, where a progress bar is unreadable)."""
+
+        def __init__(self, steps: int, every: int = 25):
+            super().__init__()
+            self.steps, self.every = steps, every
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch, self.started = epoch, time.time()
+
+        def on_train_batch_end(self, batch, logs=None):
+            done = batch + 1
+            if done % self.every == 0 or done == self.steps:
+                rate = (time.time() - self.started) / done
+                print(f"epoch {self.epoch + 1} step {done}/{self.steps} loss {logs['loss']:.2f} "
+                      f"{rate:.2f} s/step, epoch ETA {rate * (self.steps - done) / 60:.1f} min", flush=True)
+
     return [
         ValidationErrorRates(),
         keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
         keras.callbacks.EarlyStopping(monitor="val_cer", mode="min", patience=config.train.patience),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq=50),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        *([] if sys.stderr.isatty() else [ProgressLines(steps)]),
     ]
 
 
@@ -123,7 +141,7 @@ def train(config: Config) -> Path:
         0.0, max(1, total - config.train.warmup_steps), alpha=config.train.min_learning_rate / config.train.learning_rate,
         warmup_target=config.train.learning_rate, warmup_steps=config.train.warmup_steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), jit_compile=config.train.jit_compile)
-    callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir)
+    callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir, steps_per_epoch)
     model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, epochs=config.train.epochs,
               callbacks=callbacks, verbose=1 if sys.stderr.isatty() else 2)
 

@@ -1,0 +1,40 @@
+import json
+
+import pytest
+
+from pipelines.config import load_config
+from pipelines.train import error_rates, train
+from recognizer.recognizer import Recognizer
+from tests.conftest import SAMPLES
+
+
+def test_config_overrides_and_validation(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[train]\nname = "x"\nepochs = 3\n[model]\nlstm_units = 32\n')
+    config = load_config(path, ["train.epochs=7", "model.lstm_layers=1", "data.train=['a.csv']"])
+    assert (config.train.name, config.train.epochs) == ("x", 7)
+    assert config.model == {"lstm_units": 32, "lstm_layers": 1} and config.data.train == ("a.csv",)
+    with pytest.raises(ValueError, match="unknown TrainConfig"):
+        load_config(path, ["train.epoch=1"])
+    with pytest.raises(ValueError, match="section.key=value"):
+        load_config(path, ["epochs"])
+
+
+def test_error_rates():
+    assert error_rates(["a b c", "d"], ["a x c", "d"]) == (0.25, pytest.approx(1 / 6))
+    assert error_rates([""], ["x"]) == (0.0, 0.0)
+
+
+def test_train_writes_a_loadable_model(tmp_path):
+    manifest = str(SAMPLES / "transcripts.csv")
+    config = load_config(None, [
+        "train.name=tiny", f"train.output_dir={tmp_path / 'models'}", f"train.run_dir={tmp_path / 'runs'}",
+        "train.epochs=2", "train.batch_size=2", "train.warmup_steps=1", "train.jit_compile=False",
+        f"data.train=['{manifest}']", f"data.valid=['{manifest}']", f"data.cache_dir={tmp_path / 'cache'}",
+        "data.augment_share=0.5", "model.conv_filters=16", "model.lstm_units=16", "model.lstm_layers=1"])
+    directory = train(config)
+    metadata = json.loads((directory / "metadata.json").read_text())
+    assert metadata["training"]["utterances"] == 4 and metadata["validation"]["utterances"] == 4
+    assert 0.0 <= metadata["validation"]["greedy_cer"] and metadata["parameters"] > 0
+    assert (tmp_path / "runs" / "tiny" / "history.csv").read_text().count("\n") == 3
+    assert Recognizer.load(directory).transcribe(SAMPLES / "hello_slt.wav").duration > 1.0
