@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
 
+from pipelines.parallel import parallel_map
 from recognizer.audio import load_audio
 from recognizer.features import FeatureConfig, mfcc
 from recognizer.vocab import Vocabulary
@@ -68,12 +67,7 @@ def cache_features(utterances: list[Utterance], feature_config: FeatureConfig, v
         rng = np.random.default_rng(seed)
         jobs = [(u, feature_config, int(rng.integers(2**31)) if rng.random() < augment_share else None)
                 for u in utterances]
-        chunks = []
-        with Pool(workers) as pool:
-            for i, feats in enumerate(pool.imap(_features_job, jobs, chunksize=16)):
-                chunks.append(feats)
-                if (i + 1) % 1000 == 0 or i + 1 == len(jobs):
-                    print(f"features: {i + 1}/{len(jobs)}", file=sys.stderr, flush=True)
+        chunks = parallel_map(_features_job, jobs, "features", workers, every=1000, chunksize=16)
         lengths = np.array([c.shape[0] for c in chunks], dtype=np.int32)
         frames = np.concatenate(chunks).astype(np.float32)
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +83,7 @@ def cache_features(utterances: list[Utterance], feature_config: FeatureConfig, v
 
 
 def make_dataset(cached: dict, batch_size: int, shuffle: bool, seed: int = 0, spec_augment: bool = False,
-                 subsampling: int = 1):
+                 subsampling: int = 1, drop_remainder: bool = False):
     """A tf.data pipeline of ``({"features", "lengths"}, {"labels", "label_lengths"})`` batches,
     bucketed by length so padding stays small.  Utterances whose labels cannot fit the
     subsampled frames (CTC needs T' >= label length + repeats) are dropped."""
@@ -124,7 +118,7 @@ def make_dataset(cached: dict, batch_size: int, shuffle: bool, seed: int = 0, sp
         lambda item: item["lengths"], bucket_boundaries=boundaries,
         bucket_batch_sizes=[max(1, batch_size * 300 // b) for b in boundaries] + [1],
         padded_shapes={"features": [None, dim], "lengths": [], "labels": [None], "label_lengths": []},
-        pad_to_bucket_boundary=True, drop_remainder=shuffle)
+        pad_to_bucket_boundary=True, drop_remainder=drop_remainder)
     if shuffle:
         ds = ds.shuffle(64, seed=seed)
 

@@ -17,12 +17,12 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from pipelines.parallel import parallel_map
 from pipelines.text_corpus import build_texts
 from recognizer.audio import SAMPLE_RATE, resample
 from recognizer.vocab import Vocabulary
@@ -126,12 +126,7 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
         split_dir = out / name
         split_dir.mkdir(parents=True, exist_ok=True)
         jobs = [(i, voice, text, split_dir, seed) for i, (text, voice) in enumerate(items)]
-        rows = []
-        with Pool(workers) as pool:
-            for k, row in enumerate(pool.imap(_job, jobs, chunksize=8)):
-                rows.append(row)
-                if (k + 1) % 500 == 0 or k + 1 == len(jobs):
-                    print(f"{name}: {k + 1}/{len(jobs)}", file=sys.stderr, flush=True)
+        rows = parallel_map(_job, jobs, name, workers)
         manifests[name] = out / f"{name}.csv"
         write_manifest(manifests[name], rows)
     return manifests

@@ -56,11 +56,12 @@ def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = No
     return refs, hyps
 
 
-def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path, steps: int):
+def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path, steps: int, on_improved):
     import keras
 
     class ValidationErrorRates(keras.callbacks.Callback):
-        """Greedy WER/CER on the validation set; keeps the best weights (lowest CER)."""
+        """Greedy WER/CER on the validation set; keeps the best weights (lowest CER) and calls
+        ``on_improved(epoch, wer, cer)`` so a usable model directory exists after every better epoch."""
 
         def __init__(self):
             super().__init__()
@@ -79,6 +80,7 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
                 self.best = cer
                 model.save_weights(run_dir / "best.weights.h5")
                 (run_dir / "best.json").write_text(json.dumps({"epoch": epoch + 1, "val_wer": wer, "val_cer": cer}))
+                on_improved(epoch + 1, wer, cer)
 
     class ProgressLines(keras.callbacks.Callback):
         """One progress line every ``every`` steps (for logs, where a progress bar is unreadable)."""
@@ -127,42 +129,61 @@ def train(config: Config) -> Path:
     train_cache = cache_features(train_utts, features, vocab, augment_share=config.data.augment_share,
                                  seed=config.train.seed, **common)
     valid_cache = cache_features(valid_utts, features, vocab, **common)
-    train_ds, n_train = make_dataset(train_cache, config.train.batch_size, shuffle=True, seed=config.train.seed,
-                                     spec_augment=config.train.spec_augment, subsampling=model_config.subsampling)
+    def training_batches(drop_remainder):
+        return make_dataset(train_cache, config.train.batch_size, shuffle=True, seed=config.train.seed,
+                            spec_augment=config.train.spec_augment, subsampling=model_config.subsampling,
+                            drop_remainder=drop_remainder)
+
+    # Full batches only (fewer shapes to compile; a different remainder is left out each epoch),
+    # unless the data is too small to fill one batch per bucket.
+    train_ds, n_train = training_batches(drop_remainder=True)
+    steps_per_epoch = sum(1 for _ in train_ds)
+    if steps_per_epoch == 0:
+        train_ds, n_train = training_batches(drop_remainder=False)
+        steps_per_epoch = sum(1 for _ in train_ds)
+    if steps_per_epoch == 0:
+        raise ValueError("no training utterance fits (empty manifests, or every label too long for its audio)")
     valid_ds, _ = make_dataset(valid_cache, config.train.batch_size, shuffle=False,
                                subsampling=model_config.subsampling)
     hours = float(train_cache["lengths"][train_cache["keep"]].sum()) * features.frame_seconds / 3600
     print(f"training on {n_train} utterances ({hours:.2f} h), validating on {len(valid_utts)}", flush=True)
 
     model = build_model(model_config)
-    steps_per_epoch = max(1, sum(1 for _ in train_ds))
     total = steps_per_epoch * config.train.epochs
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, max(1, total - config.train.warmup_steps), alpha=config.train.min_learning_rate / config.train.learning_rate,
         warmup_target=config.train.learning_rate, warmup_steps=config.train.warmup_steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), jit_compile=config.train.jit_compile)
-    callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir, steps_per_epoch)
+    groups = sorted({u.group for u in train_utts if u.group})
+
+    def publish(epoch, wer, cer, validated, final=False):
+        """Write the model directory (atomically) with what is known so far."""
+        metadata = {
+            "name": config.train.name, "modality": config.train.modality, "complete": final,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+            "parameters": int(model.count_params()),
+            "training": {"manifests": list(config.data.train), "utterances": n_train, "hours": round(hours, 2),
+                         "groups": groups, "epochs_planned": config.train.epochs, "best_epoch": epoch,
+                         "seconds": round(time.time() - started)},
+            "validation": {"manifests": list(config.data.valid), "utterances": validated,
+                           "greedy_wer": round(wer, 4), "greedy_cer": round(cer, 4)},
+        }
+        spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
+        return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model)
+
+    limit = min(config.train.valid_decode_limit, len(valid_utts))
+    callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir, steps_per_epoch,
+                               lambda epoch, wer, cer: publish(epoch, wer, cer, limit))
     model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, epochs=config.train.epochs,
-              callbacks=callbacks, verbose=1 if sys.stderr.isatty() else 2)
+              callbacks=callbacks, shuffle=False, verbose=1 if sys.stderr.isatty() else 2)
 
     if (run_dir / "best.weights.h5").exists():
         model.load_weights(run_dir / "best.weights.h5")
     refs, hyps = transcribe_batches(model, valid_ds, vocab)
     wer, cer = error_rates(refs, hyps)
     best = json.loads((run_dir / "best.json").read_text()) if (run_dir / "best.json").exists() else {}
-    groups = sorted({u.group for u in train_utts if u.group})
-    metadata = {
-        "name": config.train.name, "modality": config.train.modality,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-        "parameters": int(model.count_params()),
-        "training": {"manifests": list(config.data.train), "utterances": n_train, "hours": round(hours, 2),
-                     "groups": groups, "epochs_run": best.get("epoch"), "seconds": round(time.time() - started)},
-        "validation": {"manifests": list(config.data.valid), "utterances": len(refs),
-                       "greedy_wer": round(wer, 4), "greedy_cer": round(cer, 4)},
-    }
-    spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
-    out = save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model)
+    out = publish(best.get("epoch"), wer, cer, len(refs), final=True)
     print(f"wrote {out}: validation WER {wer:.3f} CER {cer:.3f}")
     return out
 

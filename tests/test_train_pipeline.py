@@ -34,7 +34,7 @@ def test_train_writes_a_loadable_model(tmp_path):
         "data.augment_share=0.5", "model.conv_filters=16", "model.lstm_units=16", "model.lstm_layers=1"])
     directory = train(config)
     metadata = json.loads((directory / "metadata.json").read_text())
-    assert metadata["training"]["utterances"] == 4 and metadata["validation"]["utterances"] == 4
+    assert metadata["complete"] and metadata["training"]["utterances"] == 4 and metadata["validation"]["utterances"] == 4
     assert 0.0 <= metadata["validation"]["greedy_cer"] and metadata["parameters"] > 0
     assert (tmp_path / "runs" / "tiny" / "history.csv").read_text().count("\n") == 3
     assert Recognizer.load(directory).transcribe(SAMPLES / "hello_slt.wav").duration > 1.0
