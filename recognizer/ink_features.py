@@ -1,0 +1,110 @@
+"""Stroke features: normalise ink, resample by arc length, per-point feature vectors.
+
+The one feature definition for handwriting, shared by training, serving and export.
+Ink in any unit and at any offset gives the same features: coordinates are translated
+and divided by a robust writing-height estimate before resampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from recognizer.ink import Ink
+
+FEATURE_NAMES = ("dx", "dy", "pen_up", "cos", "sin", "curv_cos", "curv_sin")
+
+
+@dataclass(frozen=True)
+class InkFeatureConfig:
+    """Parameters of the stroke front-end; ``step`` is in units of the writing height."""
+
+    step: float = 0.1
+    slant_correction: bool = False
+    height_quantiles: tuple[float, float] = (0.1, 0.9)
+
+    @property
+    def dim(self) -> int:
+        return len(FEATURE_NAMES)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["height_quantiles"] = list(self.height_quantiles)
+        data["kind"] = "ink"
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "InkFeatureConfig":
+        data = {k: v for k, v in data.items() if k != "kind"}
+        if "height_quantiles" in data:
+            data["height_quantiles"] = tuple(data["height_quantiles"])
+        return cls(**data)
+
+
+def writing_height(points: np.ndarray, quantiles=(0.1, 0.9)) -> float:
+    """Height of the writing from y quantiles of arc-length-uniform points (robust to
+    ascenders and descenders, which occupy few of them)."""
+    lo, hi = np.quantile(points[:, 1], quantiles)
+    height = float(hi - lo)
+    if height <= 0:
+        span = float(np.ptp(points[:, 0])) if len(points) else 0.0
+        height = span / 4 if span > 0 else 1.0
+    return height
+
+
+def _resample_stroke(stroke: np.ndarray, step: float) -> np.ndarray:
+    """Points every ``step`` along the stroke's path (first and last point kept)."""
+    if len(stroke) < 2:
+        return stroke[:, :2].copy()
+    seg = np.linalg.norm(np.diff(stroke[:, :2], axis=0), axis=1)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    if arc[-1] <= 0:
+        return stroke[:1, :2].copy()
+    n = max(2, int(np.ceil(arc[-1] / step)) + 1)
+    s = np.linspace(0.0, arc[-1], n)
+    return np.stack([np.interp(s, arc, stroke[:, 0]), np.interp(s, arc, stroke[:, 1])], axis=1)
+
+
+def _deslant(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """Shear so that the median slant of mostly-vertical segments (within 45 degrees) becomes vertical."""
+    d = np.concatenate([np.diff(s, axis=0) for s in strokes if len(s) > 1] or [np.zeros((0, 2))])
+    vertical = d[np.abs(d[:, 1]) > np.abs(d[:, 0])] if len(d) else d
+    if len(vertical) < 3:
+        return strokes
+    shear = float(np.median(vertical[:, 0] / vertical[:, 1]))
+    return [np.stack([s[:, 0] - shear * s[:, 1], s[:, 1]], axis=1) for s in strokes]
+
+
+def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> list[np.ndarray]:
+    """Strokes translated (left edge, vertical median at 0), scaled to unit writing height and
+    resampled every ``config.step``; y still grows downward."""
+    raw = [s[:, :2] for s in ink.strokes]
+    points = np.concatenate(raw)
+    scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
+    strokes = [(s - points.mean(axis=0)) / scale for s in raw]  # well-conditioned before resampling
+    uniform = np.concatenate([_resample_stroke(s, 0.01) for s in strokes])
+    height = writing_height(uniform, config.height_quantiles)
+    strokes = [s / height for s in strokes]
+    if config.slant_correction:
+        strokes = _deslant(strokes)
+    strokes = [_resample_stroke(s, config.step) for s in strokes]
+    allp = np.concatenate(strokes)
+    origin = np.array([allp[:, 0].min(), np.median(allp[:, 1])])
+    return [s - origin for s in strokes]
+
+
+def ink_features(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:
+    """Per-point features ``(N, 7)`` float32: dx, dy, pen-up (1 on the last point of a stroke),
+    direction (cos, sin) and curvature (cos, sin of the turn between segments)."""
+    strokes = normalize_ink(ink, config)
+    points = np.concatenate(strokes)
+    pen_up = np.concatenate([np.r_[np.zeros(len(s) - 1), 1.0] for s in strokes])
+    delta = np.diff(points, axis=0, prepend=points[:1])
+    length = np.linalg.norm(delta, axis=1, keepdims=True)
+    direction = np.where(length > 1e-9, delta / np.maximum(length, 1e-9), 0.0)
+    cos_prev = np.vstack([direction[:1], direction[:-1]])
+    curv_cos = np.sum(direction * cos_prev, axis=1)
+    curv_sin = direction[:, 1] * cos_prev[:, 0] - direction[:, 0] * cos_prev[:, 1]
+    features = np.column_stack([delta, pen_up, direction, curv_cos, curv_sin])
+    return np.clip(features, -10.0, 10.0).astype(np.float32)

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from recognizer.ink import Ink
+from recognizer.ink_features import FEATURE_NAMES, InkFeatureConfig, ink_features, normalize_ink
+
+
+def handwriting(seed=0):
+    """A few wavy strokes, like a short handwritten word."""
+    rng = np.random.default_rng(seed)
+    strokes = []
+    for k in range(4):
+        t = np.linspace(0, 1, 30)
+        x = k * 1.2 + t + 0.05 * rng.normal(size=t.size)
+        y = np.sin(2 * np.pi * t) * (1.5 if k == 2 else 0.5)
+        strokes.append(np.stack([x, y, t + k], axis=1))
+    return Ink(strokes)
+
+
+@pytest.mark.parametrize("scale,offset", [(1.0, (0, 0)), (37.5, (1000, -250)), (0.01, (5e5, 7e5))])
+def test_features_invariant_to_translation_and_scale(scale, offset):
+    base = ink_features(handwriting())
+    ink = handwriting()
+    moved = Ink([np.column_stack([s[:, :2] * scale + offset, s[:, 2]]) for s in ink.strokes])
+    assert np.allclose(ink_features(moved), base, atol=1e-4)
+
+
+def test_feature_layout_and_pen_ups():
+    features = ink_features(handwriting())
+    assert features.shape[1] == len(FEATURE_NAMES) == InkFeatureConfig().dim
+    assert features.dtype == np.float32 and np.isfinite(features).all()
+    assert features[:, 2].sum() == 4 and features[-1, 2] == 1
+
+
+def test_normalised_height_and_downward_y():
+    strokes = normalize_ink(handwriting())
+    points = np.concatenate(strokes)
+    lo, hi = np.quantile(points[:, 1], [0.1, 0.9])
+    assert 0.7 < hi - lo < 1.5 and points[:, 0].min() == pytest.approx(0.0)
+    # a stroke drawn downward on the device keeps increasing y after normalisation
+    down = normalize_ink(Ink([np.array([[0, 0], [0, 10.0]]), np.array([[5, 0], [6, 2.0]])]))
+    assert down[0][-1, 1] > down[0][0, 1]
+
+
+@pytest.mark.parametrize("strokes", [[np.array([[3.0, 4.0]])], [np.array([[1.0, 1.0], [1.0, 1.0]])],
+                                     [np.array([[0.0, 0.0], [1e9, 1e9]])]])
+def test_degenerate_ink_gives_finite_features(strokes):
+    features = ink_features(Ink(strokes))
+    assert len(features) >= 1 and np.isfinite(features).all()
+
+
+def test_slant_correction_makes_slanted_strokes_upright():
+    slanted = Ink([np.array([[0.0, 0.0], [0.5, -1.0]]), np.array([[1.0, 0.0], [1.5, -1.0]]),
+                   np.array([[2.0, 0.0], [2.5, -1.0]])])
+    strokes = normalize_ink(slanted, InkFeatureConfig(slant_correction=True))
+    assert all(abs(s[-1, 0] - s[0, 0]) < 1e-6 for s in strokes)
+
+
+def test_config_round_trip():
+    config = InkFeatureConfig(step=0.05, slant_correction=True)
+    assert InkFeatureConfig.from_dict(config.to_dict()) == config
