@@ -1,0 +1,180 @@
+"""Synthetic online handwriting: text lines rendered as pen trajectories with Hershey fonts.
+
+    python -m pipelines.synthesize_ink --out data/ink --count 20000 --seed 0
+
+Each line is drawn word by word in a Hershey stroke font, then distorted (slant, rotation,
+per-word scale and baseline shift, baseline drift, elastic warp, jitter), sampled like a
+tablet (pen speed varies, pen-up gaps between strokes) and written as JSON or InkML with
+a manifest (``ink_filename,transcript,group``).  Whole fonts are held out for validation.
+Coordinates are device-like: y grows downward, units are arbitrary "pixels".
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.ink import Ink, write_inkml, write_json
+
+TRAIN_FONTS = ("futural", "futuram", "cursive", "rowmand", "rowmans", "timesr", "timesi", "scripts", "timesrb")
+HELD_OUT_FONTS = ("scriptc", "rowmant", "timesib")
+INK_ALPHABET = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?'\"-()/&"
+
+
+@dataclass(frozen=True)
+class Distortion:
+    """Ranges of the random distortions (uniform in [-x, x] unless said otherwise)."""
+
+    slant: float = 0.35  # shear factor
+    rotation: float = 0.05  # radians
+    word_scale: float = 0.12  # relative
+    word_shift: float = 0.08  # of the line height
+    drift: float = 0.15  # baseline drift amplitude, of the line height
+    warp: float = 0.04  # elastic warp amplitude, of the line height
+    jitter: float = 0.006  # per-point noise, of the line height
+    spacing: tuple[float, float] = (0.25, 0.6)  # word gap, of the line height
+    point_step: tuple[float, float] = (0.01, 0.05)  # tablet sampling distance, of the line height
+
+
+_FONTS: dict = {}
+
+
+def _font(name: str):
+    if name not in _FONTS:
+        from HersheyFonts import HersheyFonts
+
+        font = HersheyFonts()
+        font.load_default_font(name)
+        font.normalize_rendering(100)
+        _FONTS[name] = font
+    return _FONTS[name]
+
+
+def render_word(word: str, font: str) -> list[np.ndarray]:
+    """Glyph strokes of ``word`` in device coordinates (y down), cap height ~100."""
+    strokes = [np.array(s, dtype=np.float64) for s in _font(font).strokes_for_text(word) if len(s) > 1]
+    return [np.column_stack([s[:, 0], -s[:, 1]]) for s in strokes]
+
+
+def _smooth_field(rng: np.random.Generator, size: float, amplitude: float):
+    """A smooth random 1-D function on [0, size] (sum of a few sinusoids)."""
+    freqs = rng.uniform(0.3, 2.0, 3) * 2 * np.pi / max(size, 1.0)
+    phases = rng.uniform(0, 2 * np.pi, 3)
+    amps = rng.normal(0, amplitude, 3)
+    return lambda x: sum(a * np.sin(f * x + p) for a, f, p in zip(amps, freqs, phases))
+
+
+def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = Distortion()) -> Ink:
+    """``text`` as distorted, tablet-sampled pen strokes with timestamps (ms)."""
+    height = 100.0
+    strokes, cursor = [], 0.0
+    for word in text.split(" "):
+        glyphs = render_word(word, font) if word else []
+        if glyphs:
+            scale = 1 + rng.uniform(-d.word_scale, d.word_scale)
+            shift = rng.uniform(-d.word_shift, d.word_shift) * height
+            left = min(g[:, 0].min() for g in glyphs)
+            for g in glyphs:
+                strokes.append(np.column_stack([(g[:, 0] - left) * scale + cursor, g[:, 1] * scale + shift]))
+            cursor = max(s[:, 0].max() for s in strokes)
+        cursor += rng.uniform(*d.spacing) * height
+    if not strokes:
+        raise ValueError(f"nothing to draw for {text!r} in font {font}")
+    width = cursor
+    slant, angle = rng.uniform(-d.slant, d.slant), rng.uniform(-d.rotation, d.rotation)
+    drift = _smooth_field(rng, width, d.drift * height)
+    warp_x, warp_y = _smooth_field(rng, height, d.warp * height), _smooth_field(rng, width, d.warp * height)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    out, clock = [], 0.0
+    speed = rng.uniform(0.5, 2.0)  # height units per ms... scaled below
+    step = rng.uniform(*d.point_step) * height
+    for s in strokes:
+        x, y = s[:, 0], s[:, 1]
+        x = x - slant * y + warp_x(y)
+        y = y + drift(x) + warp_y(x)
+        p = np.column_stack([x, y]) @ rotation.T
+        seg = np.linalg.norm(np.diff(p, axis=0), axis=1)
+        arc = np.concatenate([[0.0], np.cumsum(seg)])
+        n = max(2, int(arc[-1] / step) + 1)
+        s_new = np.linspace(0, arc[-1], n)
+        p = np.column_stack([np.interp(s_new, arc, p[:, 0]), np.interp(s_new, arc, p[:, 1])])
+        p += rng.normal(0, d.jitter * height, p.shape)
+        local_speed = speed * rng.uniform(0.7, 1.3)
+        t = clock + np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(p, axis=0), axis=1))]) / local_speed
+        out.append(np.column_stack([p, np.round(t)]))
+        clock = t[-1] + rng.uniform(30, 300)  # pen-up gap
+    offset = rng.uniform(0, 2000, 2)
+    return Ink([np.column_stack([o[:, :2] + offset, o[:, 2]]) for o in out], text, {"font": font})
+
+
+def _keep_line(text: str) -> bool:
+    return all(c in INK_ALPHABET for c in text) and 1 <= len(text.split()) <= 8 and len(text) <= 60
+
+
+def ink_texts(count: int, seed: int) -> list[str]:
+    """Text lines of 1-8 words with case, digits and punctuation, from the fortunes corpus."""
+    from pipelines.text_corpus import fortune_sentences
+
+    rng = random.Random(seed)
+    lines = set()
+    for sentence in fortune_sentences():
+        words = sentence.replace("\u2019", "'").split()
+        for start in range(0, len(words), 8):
+            chunk = " ".join(words[start:start + rng.randint(1, 8)])
+            if _keep_line(chunk):
+                lines.add(chunk)
+    lines = sorted(lines)
+    rng.shuffle(lines)
+    numbers = [f"{rng.randint(0, 9999)} {rng.choice(['items', 'km', 'Main St.', 'pm', 'USD'])}" for _ in range(count // 20)]
+    return (lines[: count - len(numbers)] + numbers)[:count]
+
+
+def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json") -> dict:
+    """Write train / valid_seen / valid_heldout splits; returns manifest paths."""
+    texts = ink_texts(count + 2 * valid_count, seed)
+    rng = np.random.default_rng(seed)
+    splits = {"train": (texts[:count], TRAIN_FONTS),
+              "valid_seen": (texts[count:count + valid_count], TRAIN_FONTS),
+              "valid_heldout": (texts[count + valid_count:], HELD_OUT_FONTS)}
+    writer = write_json if fmt == "json" else write_inkml
+    manifests = {}
+    for name, (split_texts, fonts) in splits.items():
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for i, text in enumerate(split_texts):
+            font = fonts[rng.integers(len(fonts))]
+            path = folder / f"{i:06d}.{fmt}"
+            writer(render_line(text, font, rng), path)
+            rows.append((path.resolve(), text, f"hershey:{font}"))
+            if (i + 1) % 1000 == 0 or i + 1 == len(split_texts):
+                print(f"{name}: {i + 1}/{len(split_texts)}", file=sys.stderr, flush=True)
+        manifests[name] = out / f"{name}.csv"
+        with manifests[name].open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["ink_filename", "transcript", "group"])
+            w.writerows(rows)
+    return manifests
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("data/ink"))
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--valid-count", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--format", choices=("json", "inkml"), default="json")
+    args = parser.parse_args(argv)
+    for name, path in build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format).items():
+        print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

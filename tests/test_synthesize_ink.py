@@ -1,0 +1,36 @@
+import csv
+
+import numpy as np
+
+from pipelines.synthesize_ink import HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, ink_texts, render_line, render_word
+from recognizer.ink import load_ink
+
+
+def test_glyphs_are_in_device_coordinates():
+    # "l" has an ascender: its top is above the baseline, i.e. has a smaller y on a tablet
+    (stroke,) = render_word("l", "futural")
+    assert stroke[:, 1].min() < stroke[:, 1].max() and stroke[np.argmin(stroke[:, 1]), 1] < 0
+
+
+def test_render_is_seeded_and_timed():
+    a = render_line("Hello, World 42", "cursive", np.random.default_rng(3))
+    b = render_line("Hello, World 42", "cursive", np.random.default_rng(3))
+    assert all(np.array_equal(x, y) for x, y in zip(a.strokes, b.strokes))
+    times = np.concatenate([s[:, 2] for s in a.strokes])
+    assert np.all(np.diff(times) >= 0) and a.text == "Hello, World 42"
+
+
+def test_fonts_are_split_and_texts_are_lines():
+    assert not set(TRAIN_FONTS) & set(HELD_OUT_FONTS)
+    texts = ink_texts(100, seed=0)
+    assert len(texts) == 100 and all(1 <= len(t.split()) <= 8 for t in texts)
+    assert any(c.isupper() for t in texts for c in t) and any(c.isdigit() for t in texts for c in t)
+
+
+def test_corpus_files_load_back(tmp_path):
+    manifests = build_ink_corpus(tmp_path, count=3, valid_count=2, seed=1, fmt="inkml")
+    with manifests["valid_heldout"].open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and all(r["group"].split(":")[1] in HELD_OUT_FONTS for r in rows)
+    ink = load_ink(rows[0]["ink_filename"])
+    assert ink.text == rows[0]["transcript"] and ink.num_points > 10
