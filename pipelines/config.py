@@ -14,7 +14,8 @@ class DataConfig:
     valid: tuple[str, ...] = ()
     cache_dir: str = "data/cache"
     augment_share: float = 0.5  # share of training utterances cached with waveform augmentation
-    max_seconds: float = 16.0
+    max_seconds: float = 16.0  # speech: longer utterances are left out
+    max_points: int = 6000  # ink: resampled points
 
 
 @dataclass(frozen=True)

@@ -11,47 +11,51 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.parallel import parallel_map
-from recognizer.audio import load_audio
-from recognizer.features import FeatureConfig, mfcc
+from recognizer.frontend import compute_features, load_input
 from recognizer.vocab import Vocabulary
+
+PATH_COLUMNS = ("wav_filename", "ink_filename")
 
 
 @dataclass(frozen=True)
 class Utterance:
+    """One training example: an audio or ink file and its transcript."""
+
     path: str
     transcript: str
     group: str = ""
 
 
 def read_manifest(path: str | Path) -> list[Utterance]:
-    """A DeepSpeech CSV (wav_filename, wav_filesize, transcript[, group]); relative paths resolve
-    against the manifest's folder."""
+    """A DeepSpeech CSV (wav_filename, wav_filesize, transcript[, group]) or its ink twin
+    (ink_filename, transcript[, group]); relative paths resolve against the manifest's folder."""
     path = Path(path)
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
-    if rows and not {"wav_filename", "transcript"} <= set(rows[0]):
-        raise ValueError(f"{path}: needs columns wav_filename and transcript")
+    column = next((c for c in PATH_COLUMNS if rows and c in rows[0]), None)
+    if rows and (column is None or "transcript" not in rows[0]):
+        raise ValueError(f"{path}: needs a transcript column and one of {', '.join(PATH_COLUMNS)}")
     out = []
     for row in rows:
-        wav = Path(row["wav_filename"])
-        wav = wav if wav.is_absolute() else path.parent / wav
-        out.append(Utterance(str(wav), row["transcript"], row.get("group") or ""))
+        item = Path(row[column])
+        item = item if item.is_absolute() else path.parent / item
+        out.append(Utterance(str(item), row["transcript"], row.get("group") or ""))
     return out
 
 
 def _features_job(args):
-    utterance, feature_config, augment_seed = args
-    audio = load_audio(utterance.path)
-    if augment_seed is not None:
+    modality, utterance, feature_config, augment_seed = args
+    loaded = load_input(modality, utterance.path)
+    if augment_seed is not None and modality == "speech":
         from pipelines.augment import augment_waveform
 
-        audio = augment_waveform(audio, np.random.default_rng(augment_seed))
-    return mfcc(audio, feature_config)
+        loaded = augment_waveform(loaded, np.random.default_rng(augment_seed))
+    return compute_features(modality, loaded, feature_config)
 
 
-def cache_features(utterances: list[Utterance], feature_config: FeatureConfig, vocab: Vocabulary,
-                   cache_dir: str | Path, augment_share: float = 0.0, seed: int = 0,
-                   max_seconds: float = 1e9, workers: int = 2) -> dict:
+def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabulary, cache_dir: str | Path,
+                   augment_share: float = 0.0, seed: int = 0, max_frames: int = 10**9, workers: int = 2,
+                   modality: str = "speech") -> dict:
     """Compute (or reuse) features for ``utterances``; returns arrays for :func:`make_dataset`.
 
     The cache key covers the file list, feature parameters, augmentation share and seed,
@@ -65,7 +69,7 @@ def cache_features(utterances: list[Utterance], feature_config: FeatureConfig, v
             frames, lengths = data["frames"], data["lengths"]
     else:
         rng = np.random.default_rng(seed)
-        jobs = [(u, feature_config, int(rng.integers(2**31)) if rng.random() < augment_share else None)
+        jobs = [(modality, u, feature_config, int(rng.integers(2**31)) if rng.random() < augment_share else None)
                 for u in utterances]
         chunks = parallel_map(_features_job, jobs, "features", workers, every=1000, chunksize=16)
         lengths = np.array([c.shape[0] for c in chunks], dtype=np.int32)
@@ -75,7 +79,6 @@ def cache_features(utterances: list[Utterance], feature_config: FeatureConfig, v
         np.savez(tmp, frames=frames, lengths=lengths)
         tmp.rename(cache)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    max_frames = int(max_seconds / feature_config.frame_seconds)
     labels = [vocab.encode(u.transcript) for u in utterances]
     keep = [i for i in range(len(utterances)) if 0 < lengths[i] <= max_frames and labels[i].size > 0]
     return {"frames": frames, "offsets": offsets, "lengths": lengths, "labels": labels, "keep": keep,

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.ink import Ink, write_inkml, write_json
+from recognizer.vocab import INK_ALPHABET
 
 TRAIN_FONTS = ("futural", "futuram", "cursive", "rowmand", "rowmans", "timesr", "timesi", "scripts", "timesrb")
 HELD_OUT_FONTS = ("scriptc", "rowmant", "timesib")
-INK_ALPHABET = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?'\"-()/&"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 from pipelines.config import Config, load_config
 from pipelines.data import cache_features, make_dataset, read_manifest
 from recognizer.ctc import greedy_decode
-from recognizer.features import FeatureConfig
+from recognizer.frontend import feature_config
 from recognizer.model_dir import ModelSpec, save_model_dir
 from recognizer.vocab import Vocabulary
 
@@ -118,14 +118,19 @@ def train(config: Config) -> Path:
 
     started = time.time()
     keras.utils.set_random_seed(config.train.seed)
-    features = FeatureConfig.from_dict(config.features)
+    modality = config.train.modality
+    features = feature_config(modality, config.features)
     vocab = Vocabulary.from_dict(config.vocabulary) if config.vocabulary else Vocabulary()
+    if modality == "ink" and not config.vocabulary:
+        vocab = Vocabulary.for_ink()
     model_config = ModelConfig.from_dict({**config.model, "input_dim": features.dim, "vocab_size": vocab.size})
     run_dir = Path(config.train.run_dir) / config.train.name
     run_dir.mkdir(parents=True, exist_ok=True)
 
     train_utts, valid_utts = load_manifests(config.data.train), load_manifests(config.data.valid)
-    common = dict(cache_dir=config.data.cache_dir, max_seconds=config.data.max_seconds)
+    max_frames = (int(config.data.max_seconds / features.frame_seconds) if modality == "speech"
+                  else config.data.max_points)
+    common = dict(cache_dir=config.data.cache_dir, max_frames=max_frames, modality=modality)
     train_cache = cache_features(train_utts, features, vocab, augment_share=config.data.augment_share,
                                  seed=config.train.seed, **common)
     valid_cache = cache_features(valid_utts, features, vocab, **common)
@@ -145,8 +150,10 @@ def train(config: Config) -> Path:
         raise ValueError("no training utterance fits (empty manifests, or every label too long for its audio)")
     valid_ds, _ = make_dataset(valid_cache, config.train.batch_size, shuffle=False,
                                subsampling=model_config.subsampling)
-    hours = float(train_cache["lengths"][train_cache["keep"]].sum()) * features.frame_seconds / 3600
-    print(f"training on {n_train} utterances ({hours:.2f} h), validating on {len(valid_utts)}", flush=True)
+    frames = int(train_cache["lengths"][train_cache["keep"]].sum())
+    hours = frames * features.frame_seconds / 3600 if modality == "speech" else None
+    size = f"{hours:.2f} h" if hours is not None else f"{frames} points"
+    print(f"training on {n_train} utterances ({size}), validating on {len(valid_utts)}", flush=True)
 
     model = build_model(model_config)
     total = steps_per_epoch * config.train.epochs
@@ -163,7 +170,8 @@ def train(config: Config) -> Path:
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             "parameters": int(model.count_params()),
-            "training": {"manifests": list(config.data.train), "utterances": n_train, "hours": round(hours, 2),
+            "training": {"manifests": list(config.data.train), "utterances": n_train,
+                         **({"hours": round(hours, 2)} if hours is not None else {"points": frames}),
                          "groups": groups, "epochs_planned": config.train.epochs, "best_epoch": epoch,
                          "seconds": round(time.time() - started)},
             "validation": {"manifests": list(config.data.valid), "utterances": validated,

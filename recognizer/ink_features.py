@@ -53,17 +53,19 @@ def writing_height(points: np.ndarray, quantiles=(0.1, 0.9)) -> float:
     return height
 
 
-def _resample_stroke(stroke: np.ndarray, step: float) -> np.ndarray:
-    """Points every ``step`` along the stroke's path (first and last point kept)."""
+def _resample_stroke(stroke: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points every ``step`` along the stroke's path (first and last point kept), and for
+    each the index of the nearest original point before it."""
     if len(stroke) < 2:
-        return stroke[:, :2].copy()
+        return stroke[:, :2].copy(), np.zeros(len(stroke), dtype=np.int64)
     seg = np.linalg.norm(np.diff(stroke[:, :2], axis=0), axis=1)
     arc = np.concatenate([[0.0], np.cumsum(seg)])
     if arc[-1] <= 0:
-        return stroke[:1, :2].copy()
+        return stroke[:1, :2].copy(), np.zeros(1, dtype=np.int64)
     n = max(2, int(np.ceil(arc[-1] / step)) + 1)
     s = np.linspace(0.0, arc[-1], n)
-    return np.stack([np.interp(s, arc, stroke[:, 0]), np.interp(s, arc, stroke[:, 1])], axis=1)
+    source = np.clip(np.searchsorted(arc, s, side="right") - 1, 0, len(stroke) - 1)
+    return np.stack([np.interp(s, arc, stroke[:, 0]), np.interp(s, arc, stroke[:, 1])], axis=1), source
 
 
 def _deslant(strokes: list[np.ndarray]) -> list[np.ndarray]:
@@ -76,22 +78,31 @@ def _deslant(strokes: list[np.ndarray]) -> list[np.ndarray]:
     return [np.stack([s[:, 0] - shear * s[:, 1], s[:, 1]], axis=1) for s in strokes]
 
 
-def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> list[np.ndarray]:
+def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_index: bool = False):
     """Strokes translated (left edge, vertical median at 0), scaled to unit writing height and
-    resampled every ``config.step``; y still grows downward."""
+    resampled every ``config.step``; y still grows downward.  With ``with_index`` also returns,
+    per stroke, the original point index each resampled point comes from."""
     raw = [s[:, :2] for s in ink.strokes]
     points = np.concatenate(raw)
     scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
     strokes = [(s - points.mean(axis=0)) / scale for s in raw]  # well-conditioned before resampling
-    uniform = np.concatenate([_resample_stroke(s, 0.01) for s in strokes])
+    uniform = np.concatenate([_resample_stroke(s, 0.01)[0] for s in strokes])
     height = writing_height(uniform, config.height_quantiles)
     strokes = [s / height for s in strokes]
     if config.slant_correction:
         strokes = _deslant(strokes)
-    strokes = [_resample_stroke(s, config.step) for s in strokes]
+    resampled = [_resample_stroke(s, config.step) for s in strokes]
+    strokes = [r[0] for r in resampled]
     allp = np.concatenate(strokes)
     origin = np.array([allp[:, 0].min(), np.median(allp[:, 1])])
-    return [s - origin for s in strokes]
+    strokes = [s - origin for s in strokes]
+    return (strokes, [r[1] for r in resampled]) if with_index else strokes
+
+
+def point_index(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:
+    """``(N, 2)`` (stroke, point) of the original ink for each feature row of :func:`ink_features`."""
+    _, sources = normalize_ink(ink, config, with_index=True)
+    return np.concatenate([np.column_stack([np.full(len(src), k), src]) for k, src in enumerate(sources)])
 
 
 def ink_features(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:

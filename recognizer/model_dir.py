@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recognizer.features import FeatureConfig
+from recognizer.frontend import MODALITIES, feature_config
 from recognizer.vocab import Vocabulary
 
 FORMAT_VERSION = 1
@@ -38,8 +38,9 @@ class ModelSpec:
     metadata: dict = field(default_factory=dict)
 
     @property
-    def feature_config(self) -> FeatureConfig:
-        return FeatureConfig.from_dict(self.features)
+    def feature_config(self):
+        """:class:`FeatureConfig` for speech, :class:`InkFeatureConfig` for ink."""
+        return feature_config(self.modality, self.features)
 
     def to_json(self) -> dict:
         return {"format_version": FORMAT_VERSION, "modality": self.modality,
@@ -77,6 +78,8 @@ def read_spec(directory: str | Path) -> ModelSpec:
         spec = ModelSpec(data["modality"], data["features"], data["model"], vocab)
     except (KeyError, TypeError, ValueError) as error:
         raise ModelLoadError(f"{config_path}: malformed config ({error})") from None
+    if spec.modality not in MODALITIES:
+        raise ModelLoadError(f"{config_path}: unknown modality {spec.modality!r}")
     if spec.model.get("vocab_size") != vocab.size:
         raise ModelLoadError(f"{config_path}: alphabet has {vocab.size} classes but the model outputs "
                              f"{spec.model.get('vocab_size')}")

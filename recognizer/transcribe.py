@@ -1,6 +1,6 @@
 """Command line: ``python -m recognizer.transcribe FILE... [--format text|json|srt|vtt]``.
 
-The model is loaded once for all files.  A file that fails prints one line on stderr
+Audio and ink files may be mixed; each model is loaded once for all files.  A file that fails prints one line on stderr
 (``error: FILE: problem``), the others are still transcribed, and the exit status is 1.
 """
 
@@ -13,7 +13,8 @@ import traceback
 from pathlib import Path
 
 from recognizer.quiet import import_tensorflow_quietly
-from recognizer.recognizer import DEFAULT_SPEECH_MODEL, Recognizer, Transcription
+from recognizer.frontend import modality_of_path
+from recognizer.recognizer import DEFAULT_MODELS, Recognizer, Transcription
 
 FORMATS = ("text", "json", "srt", "vtt")
 
@@ -58,27 +59,47 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def transcribe_files(files: list[str], model: str = DEFAULT_SPEECH_MODEL, fmt: str = "text",
+class ModelCache:
+    """Loads each model once, on first use; a model that fails to load fails every file using it."""
+
+    def __init__(self, debug: bool = False):
+        self.loaded: dict = {}
+        self.debug = debug
+
+    def get(self, name: str) -> Recognizer:
+        if name not in self.loaded:
+            try:
+                import_tensorflow_quietly()
+                self.loaded[name] = Recognizer.load(name)
+            except Exception as error:
+                self.loaded[name] = RuntimeError(f"model {name}: {_one_line(error)}")
+                self.loaded[name].__cause__ = error
+        result = self.loaded[name]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+def transcribe_files(files: list[str], model: str | None = None, fmt: str = "text",
                      output_dir: Path | None = None, beam_width: int = 1, debug: bool = False,
                      out=sys.stdout, err=sys.stderr) -> int:
-    """Transcribe ``files`` with one model load; returns the number of files that failed."""
-    try:
-        import_tensorflow_quietly()
-        recognizer = Recognizer.load(model)
-    except Exception as error:
-        if debug:
-            traceback.print_exc(file=err)
-        print(f"error: model {model}: {_one_line(error)}", file=err)
-        return len(files) or 1
+    """Transcribe ``files`` (audio and ink may be mixed), loading each model once; returns the
+    number of files that failed.  Without ``model``, the bundled model for each file's type is used."""
+    models = ModelCache(debug)
     failed = 0
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
     for name in files:
         try:
+            modality = modality_of_path(name)
+            recognizer = models.get(model or DEFAULT_MODELS[modality])
+            if recognizer.modality != modality:
+                raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
+                                 f"reads {recognizer.modality}")
             rendered = format_result(name, recognizer.transcribe(name, beam_width=beam_width), fmt)
         except Exception as error:
             if debug:
-                traceback.print_exc(file=err)
+                traceback.print_exception(error.__cause__ or error, file=err)
             print(f"error: {name}: {_one_line(error)}", file=err, flush=True)
             failed += 1
             continue
@@ -94,9 +115,12 @@ def transcribe_files(files: list[str], model: str = DEFAULT_SPEECH_MODEL, fmt: s
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="recognizer-transcribe", description="Transcribe speech files.")
-    parser.add_argument("files", nargs="+", help="audio files (wav, flac, ogg, mp3, ...)")
-    parser.add_argument("--model", default=DEFAULT_SPEECH_MODEL, help="bundled model name or model directory")
+    parser = argparse.ArgumentParser(prog="recognizer-transcribe",
+                                     description="Transcribe speech (audio files) and handwriting (ink files).")
+    parser.add_argument("files", nargs="+", help="audio files (wav, flac, ogg, mp3, ...) or ink files "
+                                                 "(.inkml, IAM-OnDB .xml, .json)")
+    parser.add_argument("--model", help=f"bundled model name or model directory (default: {DEFAULT_MODELS['speech']} "
+                                        f"for audio, {DEFAULT_MODELS['ink']} for ink)")
     parser.add_argument("--format", choices=FORMATS, default="text", dest="fmt")
     parser.add_argument("--output-dir", type=Path, help="write one output file per input here")
     parser.add_argument("--beam-width", type=int, default=1, help="1 = greedy decoding")

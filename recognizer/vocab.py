@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_ALPHABET = " abcdefghijklmnopqrstuvwxyz'"
+INK_ALPHABET = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?'\"-()/&"
 BLANK_INDEX = 0
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
@@ -47,12 +48,14 @@ class Vocabulary:
 
     ``alphabet`` lists the characters in label order (blank excluded).  With
     ``lowercase`` the text is lowercased before encoding; with ``spell_numbers``
-    digits are written out as English words (for speech, where digits are spoken).
+    digits are written out as English words (for speech, where digits are spoken); with
+    ``strip_quotes`` apostrophes used as quotation marks are dropped.
     """
 
     alphabet: str = DEFAULT_ALPHABET
     lowercase: bool = True
     spell_numbers: bool = True
+    strip_quotes: bool = True
 
     def __post_init__(self):
         if len(set(self.alphabet)) != len(self.alphabet):
@@ -80,7 +83,7 @@ class Vocabulary:
         keep = set(self.alphabet)
         text = "".join(c if c in keep else " " for c in text)
         text = " ".join(text.split())
-        if "'" in keep:  # quotes used as quotation marks rather than apostrophes
+        if self.strip_quotes and "'" in keep:  # quotes used as quotation marks, not apostrophes
             text = re.sub(r"(^|\s)'+|'+(\s|$)", r"\1\2", text)
             text = " ".join(text.split())
         return text
@@ -94,6 +97,11 @@ class Vocabulary:
         """Text of a label sequence; blanks and out-of-range labels are skipped."""
         n = len(self.alphabet)
         return "".join(self.alphabet[i - 1] for i in np.asarray(labels).tolist() if 1 <= i <= n)
+
+    @classmethod
+    def for_ink(cls) -> "Vocabulary":
+        """Handwriting: letters in both cases, digits and basic punctuation, kept as written."""
+        return cls(INK_ALPHABET, lowercase=False, spell_numbers=False, strip_quotes=False)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -74,7 +74,18 @@ def test_output_dir_writes_one_file_per_input(tmp_path, tiny_model, sample_rows,
         assert content.startswith("WEBVTT\n\n")
 
 
-def test_missing_model_is_one_line():
-    result = run_cli("--model", "/nonexistent/model", "x.wav")
+def test_missing_model_is_one_line_per_file():
+    result = run_cli("--model", "/nonexistent/model", "x.wav", "y.wav")
     assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "model not found" in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and all("model not found" in line for line in lines)
+    assert lines[0].startswith("error: x.wav: model /nonexistent/model")
+
+
+def test_ink_file_with_speech_model_is_refused(tmp_path, tiny_model, sample_rows):
+    ink = tmp_path / "line.json"
+    ink.write_text('{"text": "hi", "strokes": [[[0, 1, 2], [0, 1, 0]]]}')
+    result = run_cli("--model", tiny_model, ink, sample_rows[1][0])
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {ink}: is an ink file but the model reads speech"
+    assert len(result.stdout.splitlines()) == 1

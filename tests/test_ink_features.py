@@ -59,3 +59,16 @@ def test_slant_correction_makes_slanted_strokes_upright():
 def test_config_round_trip():
     config = InkFeatureConfig(step=0.05, slant_correction=True)
     assert InkFeatureConfig.from_dict(config.to_dict()) == config
+
+
+def test_point_index_maps_rows_to_original_points():
+    from recognizer.ink_features import point_index
+
+    ink = handwriting()
+    index = point_index(ink)
+    assert len(index) == len(ink_features(ink))
+    assert index[0].tolist() == [0, 0] and index[-1].tolist() == [3, 29]
+    assert np.all(np.diff(index[:, 0]) >= 0)
+    for k, stroke in enumerate(ink.strokes):
+        assert np.all(np.diff(index[index[:, 0] == k, 1]) >= 0)
+        assert index[index[:, 0] == k, 1].max() < len(stroke)

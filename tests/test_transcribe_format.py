@@ -28,4 +28,4 @@ def test_long_transcripts_split_into_cues():
 
 def test_parser_defaults():
     args = build_parser().parse_args(["x.wav"])
-    assert (args.model, args.fmt, args.beam_width, args.output_dir) == ("speech-en", "text", 1, None)
+    assert (args.model, args.fmt, args.beam_width, args.output_dir) == (None, "text", 1, None)

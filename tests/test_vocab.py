@@ -35,3 +35,10 @@ def test_decode_skips_blank_and_out_of_range():
 def test_repeated_characters_rejected():
     with pytest.raises(ValueError):
         Vocabulary(alphabet="aab")
+
+
+def test_ink_vocabulary_keeps_case_digits_and_quotes():
+    vocab = Vocabulary.for_ink()
+    text = "'Tis 42 o'clock, (Mr. \"X\")!"
+    assert vocab.normalize(text) == text
+    assert vocab.decode(vocab.encode(text)) == text
