@@ -230,11 +230,9 @@ def write_inkml(ink: Ink, path: str | Path) -> None:
 
 
 def write_json(ink: Ink, path: str | Path) -> None:
-    """The JSON format :func:`read_json` reads."""
+    """The JSON format :func:`read_json` reads (values to 6 significant digits, as in InkML)."""
     strokes = []
     for stroke in ink.strokes:
-        channels = [stroke[:, 0].tolist(), stroke[:, 1].tolist()]
-        if np.isfinite(stroke[:, 2]).all():
-            channels.append(stroke[:, 2].tolist())
-        strokes.append(channels)
+        columns = [0, 1, 2] if np.isfinite(stroke[:, 2]).all() else [0, 1]
+        strokes.append([[float(_format_number(v)) for v in stroke[:, c]] for c in columns])
     Path(path).write_text(json.dumps({"text": ink.text, "strokes": strokes}) + "\n")
