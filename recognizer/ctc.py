@@ -68,7 +68,8 @@ def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_IND
     """CTC prefix beam search.
 
     ``scorer``, when given, is called as ``scorer(prefix_labels, new_label)`` and returns
-    a log-score added when ``new_label`` extends the prefix (e.g. a language model bonus).
+    a log-score added when ``new_label`` extends the prefix (e.g. a language model bonus);
+    its optional ``finish(prefix_labels)`` scores the end of each final hypothesis.
     """
     logp = log_softmax(logits)
     steps, classes = logp.shape
@@ -103,7 +104,13 @@ def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_IND
                 else:
                     e[1] = _logsumexp(e[1], total + p + bonus)
         beams = dict(sorted(nxt.items(), key=lambda kv: -_logsumexp(kv[1][0], kv[1][1]))[:beam_width])
-    best_prefix, (_, _, frames, scores) = max(beams.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]))
+    finish = getattr(scorer, "finish", None)
+
+    def final_score(item):
+        prefix, (pb, pnb, _, _) = item
+        return _logsumexp(pb, pnb) + (finish(prefix) if finish else 0.0)
+
+    best_prefix, (_, _, frames, scores) = max(beams.items(), key=final_score)
     return Alignment(tuple(best_prefix), tuple(frames), tuple(scores))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,8 @@ from recognizer.audio import SAMPLE_RATE
 from recognizer.ctc import beam_decode, greedy_decode, words_from_alignment
 from recognizer.frontend import compute_features, load_input
 from recognizer.ink_features import point_index
-from recognizer.model_dir import ModelSpec, load_keras_model
+from recognizer.lm import LMScorer, NGramLM
+from recognizer.model_dir import ModelSpec, load_keras_model, resolve_model_path
 
 DEFAULT_MODELS = {"speech": "speech-en", "ink": "ink-en"}
 DEFAULT_SPEECH_MODEL = DEFAULT_MODELS["speech"]
@@ -49,12 +50,31 @@ class Transcription:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class DecoderOptions:
+    """How logits become text: greedy when ``beam_width`` is 1, else prefix beam search with
+    the optional language model (``lm_weight`` scales its natural-log score, ``word_bonus`` is
+    added per word) and hot words (word -> log-score bonus)."""
+
+    beam_width: int = 1
+    lm_weight: float = 0.5
+    word_bonus: float = 1.0
+    hot_words: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DecoderOptions":
+        known = {k: v for k, v in data.items() if k in ("beam_width", "lm_weight", "word_bonus")}
+        return cls(**known)
+
+
 class Recognizer:
     """A loaded model plus its feature front-end and decoder."""
 
-    def __init__(self, spec: ModelSpec, model):
+    def __init__(self, spec: ModelSpec, model, lm: NGramLM | None = None, decoder: DecoderOptions = DecoderOptions()):
         self.spec = spec
         self.model = model
+        self.lm = lm
+        self.decoder = decoder
         self.modality = spec.modality
         self.features = spec.feature_config
         self.vocab = spec.vocabulary
@@ -62,21 +82,53 @@ class Recognizer:
         self.frame_seconds = self.features.frame_seconds * subsampling if self.modality == "speech" else 1.0
 
     @classmethod
-    def load(cls, name_or_path: str | Path = DEFAULT_SPEECH_MODEL) -> "Recognizer":
-        """Load a bundled model by name (``speech-en``) or a model directory."""
-        spec, model = load_keras_model(name_or_path)
-        return cls(spec, model)
+    def load(cls, name_or_path: str | Path = DEFAULT_SPEECH_MODEL, lm: str | Path | None = "auto") -> "Recognizer":
+        """Load a bundled model by name (``speech-en``) or a model directory.
+
+        ``lm="auto"`` uses the directory's ``lm.arpa``/``lm.arpa.gz`` when it has one (with the
+        decoder settings stored in its metadata), ``None`` decodes without one, and a path loads
+        that ARPA file.
+        """
+        directory = resolve_model_path(name_or_path)
+        spec, model = load_keras_model(directory)
+        decoder = DecoderOptions.from_dict(spec.metadata.get("decoder", {}))
+        if lm == "auto":
+            lm = next((p for p in (directory / "lm.arpa.gz", directory / "lm.arpa") if p.exists()), None)
+            decoder = decoder if lm is not None else DecoderOptions()
+        elif lm is not None and decoder.beam_width == 1:
+            decoder = replace(decoder, beam_width=16)
+        return cls(spec, model, NGramLM.load_arpa(lm) if lm is not None else None, decoder)
+
+    def scorer(self, options: DecoderOptions) -> LMScorer | None:
+        if self.lm is None and not options.hot_words:
+            return None
+        return LMScorer(self.lm, self.vocab.alphabet, options.lm_weight, options.word_bonus,
+                        dict(options.hot_words))
 
     def logits(self, frames: np.ndarray) -> np.ndarray:
         """Per-frame logits ``(T', V)`` of one input's features ``(T, F)``."""
         x = {"features": frames[None].astype(np.float32), "lengths": np.array([len(frames)], np.int32)}
         return np.asarray(self.model(x, training=False))[0]
 
-    def transcribe(self, source, sample_rate: int | None = None, beam_width: int = 1) -> Transcription:
-        """Transcribe a file path, an audio array (16 kHz unless ``sample_rate``) or an Ink."""
+    def transcribe(self, source, sample_rate: int | None = None, beam_width: int | None = None,
+                   hot_words: dict[str, float] | None = None) -> Transcription:
+        """Transcribe a file path, an audio array (16 kHz unless ``sample_rate``) or an Ink.
+
+        ``beam_width`` and ``hot_words`` override the model's decoder settings for this call.
+        """
+        options = self.decoder
+        if hot_words:
+            options = replace(options, hot_words=tuple(hot_words.items()))
+        if beam_width is not None:
+            options = replace(options, beam_width=beam_width)
+        elif options.hot_words and options.beam_width == 1:  # hot words need a beam to act on
+            options = replace(options, beam_width=16)
         loaded = load_input(self.modality, source, sample_rate)
         logits = self.logits(compute_features(self.modality, loaded, self.features))
-        alignment = beam_decode(logits, beam_width) if beam_width > 1 else greedy_decode(logits)
+        if options.beam_width > 1:
+            alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))
+        else:
+            alignment = greedy_decode(logits)
         words = words_from_alignment(alignment, self.vocab.alphabet, self.frame_seconds)
         text = " ".join(w.word for w in words)
         if self.modality == "ink":

@@ -62,15 +62,15 @@ def _one_line(error: BaseException) -> str:
 class ModelCache:
     """Loads each model once, on first use; a model that fails to load fails every file using it."""
 
-    def __init__(self, debug: bool = False):
+    def __init__(self, lm: str | None = "auto"):
         self.loaded: dict = {}
-        self.debug = debug
+        self.lm = lm
 
     def get(self, name: str) -> Recognizer:
         if name not in self.loaded:
             try:
                 import_tensorflow_quietly()
-                self.loaded[name] = Recognizer.load(name)
+                self.loaded[name] = Recognizer.load(name, lm=self.lm)
             except Exception as error:
                 self.loaded[name] = RuntimeError(f"model {name}: {_one_line(error)}")
                 self.loaded[name].__cause__ = error
@@ -81,11 +81,12 @@ class ModelCache:
 
 
 def transcribe_files(files: list[str], model: str | None = None, fmt: str = "text",
-                     output_dir: Path | None = None, beam_width: int = 1, debug: bool = False,
+                     output_dir: Path | None = None, beam_width: int | None = None, debug: bool = False,
+                     lm: str | None = "auto", hot_words: dict | None = None,
                      out=sys.stdout, err=sys.stderr) -> int:
     """Transcribe ``files`` (audio and ink may be mixed), loading each model once; returns the
     number of files that failed.  Without ``model``, the bundled model for each file's type is used."""
-    models = ModelCache(debug)
+    models = ModelCache(lm)
     failed = 0
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -96,7 +97,7 @@ def transcribe_files(files: list[str], model: str | None = None, fmt: str = "tex
             if recognizer.modality != modality:
                 raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
                                  f"reads {recognizer.modality}")
-            rendered = format_result(name, recognizer.transcribe(name, beam_width=beam_width), fmt)
+            rendered = format_result(name, recognizer.transcribe(name, beam_width=beam_width, hot_words=hot_words), fmt)
         except Exception as error:
             if debug:
                 traceback.print_exception(error.__cause__ or error, file=err)
@@ -114,6 +115,15 @@ def transcribe_files(files: list[str], model: str | None = None, fmt: str = "tex
     return failed
 
 
+def parse_hot_words(text: str, default_boost: float = 3.0) -> dict[str, float]:
+    """``"alice:4,bob"`` -> ``{"alice": 4.0, "bob": 3.0}``."""
+    words = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        word, _, boost = item.partition(":")
+        words[word.strip()] = float(boost) if boost else default_boost
+    return words
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recognizer-transcribe",
                                      description="Transcribe speech (audio files) and handwriting (ink files).")
@@ -123,17 +133,30 @@ def build_parser() -> argparse.ArgumentParser:
                                         f"for audio, {DEFAULT_MODELS['ink']} for ink)")
     parser.add_argument("--format", choices=FORMATS, default="text", dest="fmt")
     parser.add_argument("--output-dir", type=Path, help="write one output file per input here")
-    parser.add_argument("--beam-width", type=int, default=1, help="1 = greedy decoding")
+    parser.add_argument("--beam-width", type=int,
+                        help="1 = greedy; default: the model's setting (greedy unless it ships a language model)")
+    parser.add_argument("--lm", default="auto",
+                        help="ARPA language model file, 'none' to decode without one, or 'auto' (default): "
+                             "the model's own lm.arpa if it has one")
+    parser.add_argument("--hot-words", default="",
+                        help="comma-separated words to favour, each optionally with a boost: 'alice:4,bob'")
     parser.add_argument("--debug", action="store_true", help="print tracebacks for failures")
     return parser
 
 
 def cli(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.beam_width < 1:
+    if args.beam_width is not None and args.beam_width < 1:
         print("error: --beam-width must be >= 1", file=sys.stderr)
         return 2
-    failed = transcribe_files(args.files, args.model, args.fmt, args.output_dir, args.beam_width, args.debug)
+    try:
+        hot_words = parse_hot_words(args.hot_words)
+    except ValueError as error:
+        print(f"error: --hot-words: {error}", file=sys.stderr)
+        return 2
+    lm = None if args.lm.lower() == "none" else args.lm
+    failed = transcribe_files(args.files, args.model, args.fmt, args.output_dir, args.beam_width, args.debug,
+                              lm, hot_words)
     return 1 if failed else 0
 
 

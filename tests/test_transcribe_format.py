@@ -1,7 +1,9 @@
 import json
 
+import pytest
+
 from recognizer.recognizer import Transcription, WordTiming
-from recognizer.transcribe import build_parser, format_result
+from recognizer.transcribe import build_parser, format_result, parse_hot_words
 
 RESULT = Transcription("turn on the lights", 2.5, [
     WordTiming("turn", 0.12, 0.36, 0.9), WordTiming("on", 0.42, 0.54, 0.8),
@@ -28,4 +30,11 @@ def test_long_transcripts_split_into_cues():
 
 def test_parser_defaults():
     args = build_parser().parse_args(["x.wav"])
-    assert (args.model, args.fmt, args.beam_width, args.output_dir) == (None, "text", 1, None)
+    assert (args.model, args.fmt, args.beam_width, args.output_dir, args.lm) == (None, "text", None, None, "auto")
+
+
+def test_parse_hot_words():
+    assert parse_hot_words("alice:4, bob,,") == {"alice": 4.0, "bob": 3.0}
+    assert parse_hot_words("") == {}
+    with pytest.raises(ValueError):
+        parse_hot_words("carol:lots")

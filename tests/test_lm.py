@@ -1,0 +1,93 @@
+import math
+
+import numpy as np
+import pytest
+
+from recognizer.ctc import beam_decode
+from recognizer.lm import EOS, LMScorer, NGramLM
+
+CORPUS = ["turn on the lights", "turn off the lights", "turn on the radio", "the lights are on",
+          "open the door", "close the door", "the door is open"]
+ALPHABET = " abcdefghijklmnopqrstuvwxyz'"
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return NGramLM.train(CORPUS, order=3)
+
+
+def test_probabilities_sum_to_one(lm):
+    vocab = [g[0] for g in lm.probs[1] if g[0] not in ("<s>", "<unk>")]
+    for history in [("<s>",), ("<s>", "turn"), ("turn", "on"), ("the",), ("never", "seen")]:
+        total = sum(10 ** lm.score(history, w) for w in vocab)
+        assert total == pytest.approx(1.0, abs=2e-3), history
+
+
+def test_seen_sentences_beat_scrambled_ones(lm):
+    assert lm.sentence_log10("turn on the lights") > lm.sentence_log10("lights the on turn")
+    assert lm.score(("<s>", "zzz"), "qqq") < -5  # unknown words score as <unk>
+
+
+@pytest.mark.parametrize("name", ["lm.arpa", "lm.arpa.gz"])
+def test_arpa_round_trip(lm, tmp_path, name):
+    lm.save_arpa(tmp_path / name)
+    back = NGramLM.load_arpa(tmp_path / name)
+    assert back.order == 3
+    for sentence in CORPUS + ["lights on the door", "unknown words here"]:
+        assert back.sentence_log10(sentence) == pytest.approx(lm.sentence_log10(sentence), abs=1e-4)
+    text = (tmp_path / name).read_bytes() if name.endswith(".arpa") else b""
+    assert not text or text.startswith(b"\n\\data\\\nngram 1=")
+
+
+def test_load_rejects_non_arpa(tmp_path):
+    (tmp_path / "x.arpa").write_text("hello\n")
+    with pytest.raises(ValueError, match="not an ARPA"):
+        NGramLM.load_arpa(tmp_path / "x.arpa")
+
+
+def spell_logits(frames, confusions=None, peak=6.0):
+    """Logits spelling ``frames`` (a string, '_' = blank) with optional (frame, char, logit) ties."""
+    logits = np.zeros((len(frames), len(ALPHABET) + 1), dtype=np.float32)
+    for t, c in enumerate(frames):
+        logits[t, 0 if c == "_" else ALPHABET.index(c) + 1] = peak
+    for t, c, value in confusions or []:
+        logits[t, ALPHABET.index(c) + 1] = value
+    return logits
+
+
+def text_of(alignment):
+    return "".join(ALPHABET[k - 1] for k in alignment.labels)
+
+
+def test_lm_fixes_an_acoustically_ambiguous_word(lm):
+    # acoustics slightly prefer "turn on the rights"; the LM knows "lights"
+    frames = "turn on the rights_"
+    logits = spell_logits(frames, [(12, "l", 5.6)])
+    assert text_of(beam_decode(logits, beam_width=8)) == "turn on the rights"
+    scorer = LMScorer(lm, ALPHABET, alpha=1.0, beta=0.0)
+    assert text_of(beam_decode(logits, beam_width=8, scorer=scorer)) == "turn on the lights"
+
+
+def test_hot_words_boost_rare_words():
+    logits = spell_logits("cal_l bob", [(6, "r", 5.5)])
+    assert text_of(beam_decode(logits, beam_width=8)) == "call bob"
+    scorer = LMScorer(None, ALPHABET, beta=0.0, hot_words={"rob": 2.0})
+    assert text_of(beam_decode(logits, beam_width=8, scorer=scorer)) == "call rob"
+
+
+def test_finish_scores_end_of_sentence(lm):
+    scorer = LMScorer(lm, ALPHABET, alpha=1.0, beta=0.0)
+    prefix = tuple(ALPHABET.index(c) + 1 for c in "open the door")
+    expected = math.log(10) * (lm.score(("<s>", "open", "the"), "door") + lm.score(("<s>", "open", "the", "door"), EOS))
+    assert scorer.finish(prefix) == pytest.approx(expected)
+
+
+def test_build_lm_command(tmp_path):
+    from pipelines.build_lm import main
+
+    text = tmp_path / "corpus.txt"
+    text.write_text("Turn ON the lights!\nturn off the lights\n\n")
+    out = tmp_path / "lm.arpa"
+    assert main([str(text), "--out", str(out), "--order", "2"]) == 0
+    lm = NGramLM.load_arpa(out)
+    assert lm.order == 2 and ("lights",) in lm.probs[1] and ("turn", "on") in lm.probs[2]
