@@ -1,6 +1,8 @@
 """Build a synthetic speech corpus (wav files + DeepSpeech CSV manifests) with espeak-ng and flite.
 
     python -m pipelines.synthesize_speech --out data/speech --count 6000 --seed 0
+    python -m pipelines.synthesize_speech --texts pipelines/texts/everyday.txt --voices flite:slt,flite:awb \
+        --out data/speech --name everyday          # an evaluation set: every line x every voice
 
 Voices are split into training voices and held-out voices (whole accents / speakers), so
 the validation manifest measures generalisation to voices never heard in training.
@@ -132,6 +134,26 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
     return manifests
 
 
+def parse_voice(text: str) -> Voice:
+    """``flite:slt`` or ``espeak:en-us+f2``."""
+    engine, sep, name = text.partition(":")
+    if not sep or engine not in ("espeak", "flite") or not name:
+        raise ValueError(f"voice {text!r} is not espeak:NAME or flite:NAME")
+    return Voice(engine, name)
+
+
+def speak_all(texts: list[str], voices: list[Voice], out: Path, name: str, seed: int = 0, workers: int = 2) -> Path:
+    """Every text spoken by every voice (an evaluation set); returns the manifest path."""
+    normalize = Vocabulary().normalize
+    folder = out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    items = [(voice, normalize(t)) for voice in voices for t in texts if normalize(t)]
+    jobs = [(i, voice, text, folder, seed) for i, (voice, text) in enumerate(items)]
+    manifest = out / f"{name}.csv"
+    write_manifest(manifest, parallel_map(_job, jobs, name, workers))
+    return manifest
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("data/speech"))
@@ -139,7 +161,16 @@ def main(argv=None) -> int:
     parser.add_argument("--valid-count", type=int, default=300, help="utterances per validation split")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
+    parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
+                        help="... with each of these voices (comma-separated engine:name)")
+    parser.add_argument("--name", default="eval", help="... into OUT/NAME/ and OUT/NAME.csv")
     args = parser.parse_args(argv)
+    if args.texts:
+        texts = args.texts.read_text().splitlines()
+        voices = [parse_voice(v) for v in args.voices.split(",") if v]
+        print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
+        return 0
     manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers)
     for name, path in manifests.items():
         print(f"{name}: {path}")

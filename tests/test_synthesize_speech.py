@@ -43,3 +43,16 @@ def test_build_corpus_writes_manifests(tmp_path):
     assert all(Voice(*u.group.split(":", 1)).held_out for u in held)
     header = manifests["train"].read_text().splitlines()[0]
     assert header.startswith("wav_filename,wav_filesize,transcript")
+
+
+def test_speak_all_makes_an_evaluation_set(tmp_path):
+    from pipelines.synthesize_speech import parse_voice, speak_all
+
+    voices = [parse_voice("flite:slt"), parse_voice("espeak:en-us+f2")]
+    manifest = speak_all(["Call mom.", "stop the timer"], voices, tmp_path, "mini", workers=1)
+    rows = read_manifest(manifest)
+    assert [(u.transcript, u.group) for u in rows] == [
+        ("call mom", "flite:slt"), ("stop the timer", "flite:slt"),
+        ("call mom", "espeak:en-us+f2"), ("stop the timer", "espeak:en-us+f2")]
+    with pytest.raises(ValueError):
+        parse_voice("festival:kal")
