@@ -94,8 +94,9 @@ class Recognizer:
         decoder = DecoderOptions.from_dict(spec.metadata.get("decoder", {}))
         if lm == "auto":
             lm = next((p for p in (directory / "lm.arpa.gz", directory / "lm.arpa") if p.exists()), None)
-            decoder = decoder if lm is not None else DecoderOptions()
-        elif lm is not None and decoder.beam_width == 1:
+        if lm is None:
+            decoder = DecoderOptions()
+        elif decoder.beam_width == 1:  # a language model acts only through beam search
             decoder = replace(decoder, beam_width=16)
         return cls(spec, model, NGramLM.load_arpa(lm) if lm is not None else None, decoder)
 

@@ -89,3 +89,19 @@ def test_ink_file_with_speech_model_is_refused(tmp_path, tiny_model, sample_rows
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: {ink}: is an ink file but the model reads speech"
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_language_model_and_hot_words_options(tmp_path, tiny_model, sample_rows):
+    from recognizer.lm import NGramLM
+
+    arpa = tmp_path / "lm.arpa"
+    NGramLM.train(["turn on the lights", "what is the weather like today"]).save_arpa(arpa)
+    result = run_cli("--model", tiny_model, "--lm", arpa, "--hot-words", "lights:5,weather",
+                     "--beam-width", "4", "--format", "json", sample_rows[1][0])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["duration"] > 0
+
+    missing = run_cli("--model", tiny_model, "--lm", tmp_path / "missing.arpa", sample_rows[1][0])
+    assert missing.returncode == 1 and "missing.arpa" in missing.stderr
+    bad = run_cli("--model", tiny_model, "--hot-words", "x:y", sample_rows[1][0])
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --hot-words")

@@ -75,3 +75,18 @@ def test_recognizer_transcribes_array_and_path_alike(tmp_path, sample_rows):
     assert from_path == from_array
     assert from_path.duration == pytest.approx(len(audio) / rate, abs=1e-3)
     assert set(from_path.text) <= set(recognizer.vocab.alphabet)
+
+
+def test_language_model_in_model_dir_is_used_automatically(tmp_path):
+    from recognizer.lm import NGramLM
+    from recognizer.recognizer import DecoderOptions
+
+    directory, _ = make_model_dir(tmp_path / "m")
+    NGramLM.train(["turn on the lights"]).save_arpa(directory / "lm.arpa.gz")
+    metadata = json.loads((directory / "metadata.json").read_text())
+    metadata["decoder"] = {"beam_width": 8, "lm_weight": 0.7, "word_bonus": 0.5}
+    (directory / "metadata.json").write_text(json.dumps(metadata))
+    with_lm = Recognizer.load(directory)
+    assert with_lm.lm is not None and with_lm.decoder == DecoderOptions(8, 0.7, 0.5)
+    without = Recognizer.load(directory, lm=None)
+    assert without.lm is None and without.decoder.beam_width == 1
