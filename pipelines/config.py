@@ -10,9 +10,11 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class DataConfig:
-    train: tuple[str, ...] = ()  # CSV manifests
+    train: tuple[str, ...] = ()  # data sources: CSV manifests, folders, tfds:NAME:SPLIT (pipelines.sources)
     valid: tuple[str, ...] = ()
     cache_dir: str = "data/cache"
+    tfds_data_dir: str | None = None  # where tensorflow-datasets keeps prepared data
+    tfds_manual_dir: str | None = None  # where manually downloaded archives are
     augment_share: float = 0.5  # share of training utterances cached with waveform augmentation
     max_seconds: float = 16.0  # speech: longer utterances are left out
     max_points: int = 6000  # ink: resampled points

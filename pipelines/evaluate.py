@@ -15,7 +15,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from pipelines.data import read_manifest
+from pipelines.sources import load_source
 from pipelines.train import error_rates
 from recognizer.quiet import import_tensorflow_quietly
 
@@ -26,7 +26,7 @@ def evaluate(model: str, manifests: list[str], beam_width: int = 1, progress=sys
     from recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model)
-    utterances = [u for m in manifests for u in read_manifest(m)]
+    utterances = [u for m in manifests for u in load_source(m)]
     rows = []
     for i, u in enumerate(utterances, 1):
         reference = recognizer.vocab.normalize(u.transcript)
@@ -68,7 +68,8 @@ def write_report(result: dict, out: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("manifests", nargs="+", help="CSV manifests (wav_filename, wav_filesize, transcript[, group])")
+    parser.add_argument("manifests", nargs="+", help="data sources: CSV manifests, folders of files with .txt "
+                                                      "transcripts, or tfds:NAME:SPLIT")
     parser.add_argument("--model", default="speech-en")
     parser.add_argument("--out", type=Path, help="folder for per_file.csv, per_group.csv, report.md")
     parser.add_argument("--beam-width", type=int, default=1)

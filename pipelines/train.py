@@ -19,16 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.config import Config, load_config
-from pipelines.data import cache_features, make_dataset, read_manifest
+from pipelines.config import Config, DataConfig, load_config
+from pipelines.data import cache_features, make_dataset
+from pipelines.sources import load_source
 from recognizer.ctc import greedy_decode
 from recognizer.frontend import feature_config
 from recognizer.model_dir import ModelSpec, save_model_dir
 from recognizer.vocab import Vocabulary
 
 
-def load_manifests(paths) -> list:
-    return [u for p in paths for u in read_manifest(p)]
+def load_sources(specs, data: DataConfig) -> list:
+    """All examples of the data source strings ``specs`` (manifests, folders, tfds splits)."""
+    return [u for spec in specs for u in load_source(spec, data.cache_dir, data.tfds_data_dir, data.tfds_manual_dir)]
 
 
 def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:
@@ -127,7 +129,7 @@ def train(config: Config) -> Path:
     run_dir = Path(config.train.run_dir) / config.train.name
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    train_utts, valid_utts = load_manifests(config.data.train), load_manifests(config.data.valid)
+    train_utts, valid_utts = load_sources(config.data.train, config.data), load_sources(config.data.valid, config.data)
     max_frames = (int(config.data.max_seconds / features.frame_seconds) if modality == "speech"
                   else config.data.max_points)
     common = dict(cache_dir=config.data.cache_dir, max_frames=max_frames, modality=modality)
