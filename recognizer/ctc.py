@@ -115,12 +115,14 @@ def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_IND
 
 
 def words_from_alignment(alignment: Alignment, alphabet: str, frame_seconds: float,
-                         separator: str = " ") -> list[Word]:
+                         separator: str = " ", duration: float | None = None) -> list[Word]:
     """Split an alignment into words at ``separator`` and time them.
 
-    A word starts at the frame of its first character and ends one frame after its last;
-    its confidence is the geometric mean of its characters' emission probabilities.
+    A word starts at the frame of its first character and ends one frame after its last
+    (never after ``duration``); times are rounded to milliseconds.  Its confidence is the
+    geometric mean of its characters' emission probabilities.
     """
+    limit = float("inf") if duration is None else duration
     words: list[Word] = []
     chars: list[tuple[str, int, float]] = []
 
@@ -129,8 +131,8 @@ def words_from_alignment(alignment: Alignment, alphabet: str, frame_seconds: flo
             text = "".join(c for c, _, _ in chars)
             first, last = chars[0][1], chars[-1][1]
             confidence = float(np.exp(np.mean([s for _, _, s in chars])))
-            words.append(Word(text, round(first * frame_seconds, 3), round((last + 1) * frame_seconds, 3),
-                              round(confidence, 4), first, last))
+            start, end = min(first * frame_seconds, limit), min((last + 1) * frame_seconds, limit)
+            words.append(Word(text, round(start, 3), round(end, 3), round(confidence, 4), first, last))
             chars.clear()
 
     for label, frame, score in zip(alignment.labels, alignment.frames, alignment.log_probs):

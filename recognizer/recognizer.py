@@ -130,7 +130,8 @@ class Recognizer:
             alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))
         else:
             alignment = greedy_decode(logits)
-        words = words_from_alignment(alignment, self.vocab.alphabet, self.frame_seconds)
+        duration = loaded.size / SAMPLE_RATE if self.modality == "speech" else None
+        words = words_from_alignment(alignment, self.vocab.alphabet, self.frame_seconds, duration=duration)
         text = " ".join(w.word for w in words)
         if self.modality == "ink":
             index = point_index(loaded, self.features)
@@ -142,6 +143,5 @@ class Recognizer:
                 spans.append(InkWordSpan(w.word, int(first[0]), int(first[1]), int(last[0]), int(last[1]),
                                          w.confidence))
             return Transcription(text, None, spans)
-        duration = round(loaded.size / SAMPLE_RATE, 3)
-        timings = [WordTiming(w.word, w.start, min(w.end, duration), w.confidence) for w in words]
-        return Transcription(text, duration, timings)
+        timings = [WordTiming(w.word, w.start, w.end, w.confidence) for w in words]
+        return Transcription(text, round(duration, 3), timings)
