@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from recognizer.quiet import import_tensorflow_quietly
@@ -80,39 +82,94 @@ class ModelCache:
         return result
 
 
-def transcribe_files(files: list[str], model: str | None = None, fmt: str = "text",
-                     output_dir: Path | None = None, beam_width: int | None = None, debug: bool = False,
-                     lm: str | None = "auto", hot_words: dict | None = None,
-                     out=sys.stdout, err=sys.stderr) -> int:
-    """Transcribe ``files`` (audio and ink may be mixed), loading each model once; returns the
-    number of files that failed.  Without ``model``, the bundled model for each file's type is used."""
-    models = ModelCache(lm)
-    failed = 0
-    if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    for name in files:
-        try:
-            modality = modality_of_path(name)
-            recognizer = models.get(model or DEFAULT_MODELS[modality])
-            if recognizer.modality != modality:
-                raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
-                                 f"reads {recognizer.modality}")
-            rendered = format_result(name, recognizer.transcribe(name, beam_width=beam_width, hot_words=hot_words), fmt)
-        except Exception as error:
-            if debug:
-                traceback.print_exception(error.__cause__ or error, file=err)
-            print(f"error: {name}: {_one_line(error)}", file=err, flush=True)
-            failed += 1
-            continue
-        if output_dir is None:
-            out.write(rendered)
-            out.flush()
-        else:
-            target = output_path(output_dir, name, fmt)
-            tmp = target.with_name(target.name + ".part")
-            tmp.write_text(rendered)
-            tmp.replace(target)
-    return failed
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to run and where to put it (see ``--help`` for each option)."""
+
+    model: str | None = None  # None: the bundled model for each file's type
+    fmt: str = "text"
+    output_dir: Path | None = None
+    beam_width: int | None = None
+    lm: str | None = "auto"
+    hot_words: dict = field(default_factory=dict)
+    debug: bool = False
+    progress: bool = False  # progress lines and a summary on stderr
+
+
+@dataclass
+class BatchSummary:
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0  # output already there (a rerun resumes where it stopped)
+
+    def __str__(self) -> str:
+        return f"{self.done + self.failed + self.skipped} files: {self.done} done, {self.failed} failed, " \
+               f"{self.skipped} skipped (output exists)"
+
+
+def _transcribe_one(name: str, models: ModelCache, options: BatchOptions) -> str:
+    modality = modality_of_path(name)
+    recognizer = models.get(options.model or DEFAULT_MODELS[modality])
+    if recognizer.modality != modality:
+        raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
+                         f"reads {recognizer.modality}")
+    result = recognizer.transcribe(name, beam_width=options.beam_width, hot_words=options.hot_words or None)
+    return format_result(name, result, options.fmt)
+
+
+def transcribe_files(files: list[str], options: BatchOptions = BatchOptions(), out=sys.stdout,
+                     err=sys.stderr) -> BatchSummary:
+    """Transcribe ``files`` (audio and ink may be mixed), loading each model once.
+
+    A failing file prints ``error: FILE: problem`` and the others go on.  With an output
+    folder, files whose output already exists are skipped, so an interrupted batch resumes.
+    """
+    models, summary, written = ModelCache(options.lm), BatchSummary(), {}
+    if options.output_dir is not None:
+        options.output_dir.mkdir(parents=True, exist_ok=True)
+    started, every = time.monotonic(), max(1, min(100, len(files) // 20))
+    for i, name in enumerate(files, 1):
+        outcome = _process(name, models, options, written, out, err)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        if options.progress and (i % every == 0 or i == len(files)):
+            rate = i / max(time.monotonic() - started, 1e-9)
+            print(f"progress: {i}/{len(files)} ({rate:.1f} files/s, about {(len(files) - i) / rate:.0f} s left)",
+                  file=err, flush=True)
+    if options.progress:
+        print(f"summary: {summary}", file=err, flush=True)
+    return summary
+
+
+def _process(name: str, models: ModelCache, options: BatchOptions, written: dict, out, err) -> str:
+    """Transcribe one input and write its output; returns "done", "failed" or "skipped"."""
+    target = output_path(options.output_dir, name, options.fmt) if options.output_dir else None
+    try:
+        if target is not None and target in written:
+            raise ValueError(f"its output {target.name} would overwrite that of {written[target]}")
+        if target is not None and target.exists():
+            written[target] = name
+            return "skipped"
+        rendered = _transcribe_one(name, models, options)
+    except Exception as error:
+        if options.debug:
+            traceback.print_exception(error.__cause__ or error, file=err)
+        print(f"error: {name}: {_one_line(error)}", file=err, flush=True)
+        return "failed"
+    if target is None:
+        out.write(rendered)
+        out.flush()
+    else:
+        written[target] = name
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_text(rendered)
+        tmp.replace(target)
+    return "done"
+
+
+def read_input_list(path: Path) -> list[str]:
+    """One input path per line; blank lines and lines starting with # are ignored."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def parse_hot_words(text: str, default_boost: float = 3.0) -> dict[str, float]:
@@ -127,12 +184,14 @@ def parse_hot_words(text: str, default_boost: float = 3.0) -> dict[str, float]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recognizer-transcribe",
                                      description="Transcribe speech (audio files) and handwriting (ink files).")
-    parser.add_argument("files", nargs="+", help="audio files (wav, flac, ogg, mp3, ...) or ink files "
+    parser.add_argument("files", nargs="*", help="audio files (wav, flac, ogg, mp3, ...) or ink files "
                                                  "(.inkml, IAM-OnDB .xml, .json)")
+    parser.add_argument("--input-list", type=Path, help="a text file with one input path per line")
     parser.add_argument("--model", help=f"bundled model name or model directory (default: {DEFAULT_MODELS['speech']} "
                                         f"for audio, {DEFAULT_MODELS['ink']} for ink)")
     parser.add_argument("--format", choices=FORMATS, default="text", dest="fmt")
-    parser.add_argument("--output-dir", type=Path, help="write one output file per input here")
+    parser.add_argument("--output-dir", type=Path, help="write one output file per input here; inputs whose "
+                                                        "output exists are skipped, so a rerun resumes")
     parser.add_argument("--beam-width", type=int,
                         help="1 = greedy; default: the model's setting (greedy unless it ships a language model)")
     parser.add_argument("--lm", default="auto",
@@ -145,19 +204,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cli(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.beam_width is not None and args.beam_width < 1:
-        print("error: --beam-width must be >= 1", file=sys.stderr)
-        return 2
+        parser.error("--beam-width must be >= 1")
     try:
         hot_words = parse_hot_words(args.hot_words)
     except ValueError as error:
-        print(f"error: --hot-words: {error}", file=sys.stderr)
-        return 2
-    lm = None if args.lm.lower() == "none" else args.lm
-    failed = transcribe_files(args.files, args.model, args.fmt, args.output_dir, args.beam_width, args.debug,
-                              lm, hot_words)
-    return 1 if failed else 0
+        parser.error(f"--hot-words: {error}")
+    files = list(args.files)
+    if args.input_list is not None:
+        try:
+            files += read_input_list(args.input_list)
+        except (OSError, UnicodeDecodeError) as error:
+            parser.error(f"--input-list {args.input_list}: {_one_line(error)}")
+    if not files:
+        parser.error("no input files (give FILE... or --input-list)")
+    batch = args.input_list is not None or args.output_dir is not None
+    options = BatchOptions(args.model, args.fmt, args.output_dir, args.beam_width,
+                           None if args.lm.lower() == "none" else args.lm, hot_words, args.debug, batch)
+    summary = transcribe_files(files, options)
+    return 1 if summary.failed else 0
 
 
 if __name__ == "__main__":

@@ -104,4 +104,25 @@ def test_language_model_and_hot_words_options(tmp_path, tiny_model, sample_rows)
     missing = run_cli("--model", tiny_model, "--lm", tmp_path / "missing.arpa", sample_rows[1][0])
     assert missing.returncode == 1 and "missing.arpa" in missing.stderr
     bad = run_cli("--model", tiny_model, "--hot-words", "x:y", sample_rows[1][0])
-    assert bad.returncode == 2 and bad.stderr.startswith("error: --hot-words")
+    assert bad.returncode == 2 and "error: --hot-words" in bad.stderr
+
+
+def test_input_list_batch_resumes_and_summarises(tmp_path, tiny_model, sample_rows):
+    listing = tmp_path / "files.txt"
+    good = [str(p) for p, _ in sample_rows[:2]]
+    listing.write_text("# inputs\n" + "\n".join(good + [str(tmp_path / "gone.wav"), ""]) + "\n")
+    out_dir = tmp_path / "out"
+    first = run_cli("--model", tiny_model, "--input-list", listing, "--output-dir", out_dir, "--format", "json")
+    assert first.returncode == 1
+    assert "error: " + str(tmp_path / "gone.wav") + ": file not found" in first.stderr
+    assert "summary: 3 files: 2 done, 1 failed, 0 skipped (output exists)" in first.stderr
+    assert "progress: 3/3" in first.stderr
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(p.stem + ".json" for p, _ in sample_rows[:2])
+
+    again = run_cli("--model", tiny_model, "--input-list", listing, "--output-dir", out_dir, "--format", "json")
+    assert "summary: 3 files: 0 done, 1 failed, 2 skipped (output exists)" in again.stderr
+
+
+def test_no_inputs_is_a_usage_error():
+    result = run_cli()
+    assert result.returncode == 2 and "no input files" in result.stderr
