@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +45,12 @@ def read_manifest(path: str | Path) -> list[Utterance]:
 
 
 def _features_job(args):
+    """Features of one example, or the one-line reason it cannot be read."""
     modality, utterance, feature_config, augment_seed = args
-    loaded = load_input(modality, utterance.path)
+    try:
+        loaded = load_input(modality, utterance.path)
+    except ValueError as error:  # AudioError, InkError: a bad file must not stop a corpus
+        return f"{utterance.path}: {error}"
     if augment_seed is not None and modality == "speech":
         from pipelines.augment import augment_waveform
 
@@ -72,6 +77,12 @@ def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabular
         jobs = [(modality, u, feature_config, int(rng.integers(2**31)) if rng.random() < augment_share else None)
                 for u in utterances]
         chunks = parallel_map(_features_job, jobs, "features", workers, every=1000, chunksize=16)
+        problems = [c for c in chunks if isinstance(c, str)]
+        if problems:
+            print(f"warning: left out {len(problems)} unreadable examples, e.g. {problems[0]}",
+                  file=sys.stderr, flush=True)
+        dim = next((c.shape[1] for c in chunks if not isinstance(c, str)), 1)
+        chunks = [np.zeros((0, dim), np.float32) if isinstance(c, str) else c for c in chunks]
         lengths = np.array([c.shape[0] for c in chunks], dtype=np.int32)
         frames = np.concatenate(chunks).astype(np.float32)
         cache.parent.mkdir(parents=True, exist_ok=True)
