@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,8 +28,11 @@ class NGramLM:
         self.score = lru_cache(maxsize=200_000)(self._score)
 
     @classmethod
-    def train(cls, sentences, order: int = 3, discount: float = 0.75, unk_log10: float = -7.0) -> "NGramLM":
-        """Interpolated Kneser-Ney with one discount, written in back-off form."""
+    def train(cls, sentences, order: int = 3, discount: float = 0.75, unk_log10: float | None = None) -> "NGramLM":
+        """Interpolated Kneser-Ney with one discount, written in back-off form.
+
+        ``<unk>`` (any word not seen in training) gets ``unk_log10``, by default the share of
+        words seen only once (a Good-Turing estimate of how often a new word turns up)."""
         counts = [defaultdict(int) for _ in range(order + 1)]  # counts[n][ngram]
         for sentence in sentences:
             words = [BOS] + sentence.split() + [EOS]
@@ -50,6 +53,10 @@ class NGramLM:
         vocab = [g for g in counts[1] if g != (BOS,)]
         for gram in vocab:
             probs[1][gram] = counts[1][gram] / unigram_total
+        if unk_log10 is None:
+            tokens = [w for sentence in sentences for w in sentence.split()]
+            once = sum(1 for c in Counter(tokens).values() if c == 1)
+            unk_log10 = math.log10(max(once, 1) / max(len(tokens), 1))
         probs[1][(UNK,)] = 10 ** unk_log10
         probs[1][(BOS,)] = 0.0
         for n in range(2, order + 1):

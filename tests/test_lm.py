@@ -25,7 +25,11 @@ def test_probabilities_sum_to_one(lm):
 
 def test_seen_sentences_beat_scrambled_ones(lm):
     assert lm.sentence_log10("turn on the lights") > lm.sentence_log10("lights the on turn")
-    assert lm.score(("<s>", "zzz"), "qqq") < -5  # unknown words score as <unk>
+    # unknown words score as <unk>: the share of words seen once in training
+    tokens = " ".join(CORPUS).split()
+    once = sum(1 for w in set(tokens) if tokens.count(w) == 1)
+    assert lm.score(("<s>", "zzz"), "qqq") == pytest.approx(math.log10(once / len(tokens)))
+    assert NGramLM.train(CORPUS, unk_log10=-7).score(("<s>", "zzz"), "qqq") == -7
 
 
 @pytest.mark.parametrize("name", ["lm.arpa", "lm.arpa.gz"])
@@ -91,3 +95,11 @@ def test_build_lm_command(tmp_path):
     assert main([str(text), "--out", str(out), "--order", "2"]) == 0
     lm = NGramLM.load_arpa(out)
     assert lm.order == 2 and ("lights",) in lm.probs[1] and ("turn", "on") in lm.probs[2]
+
+
+def test_grid_search_prefers_the_lm_when_it_helps(lm):
+    from pipelines.tune_decoder import grid_search
+
+    logits = [spell_logits("turn on the rights_", [(12, "l", 5.6)])]
+    results = grid_search(logits, ["turn on the lights"], ALPHABET, lm, [0.0, 1.0], [0.0], beam_width=8, progress=None)
+    assert [(r[2], r[0]) for r in results] == [(1.0, 0.0), (0.0, 0.25)]
