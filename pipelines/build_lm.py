@@ -1,6 +1,7 @@
 """Build a word n-gram language model (ARPA) from manifests' transcripts or text files.
 
     python -m pipelines.build_lm data/speech/train.csv --out saved_models/speech-en/lm.arpa.gz --order 3
+    python -m pipelines.build_lm fortunes --exclude data/speech/valid_heldout.csv --out lm.arpa.gz
 
 Text is normalised with the model's vocabulary (``--model``) so LM words match decoder output.
 """
@@ -18,10 +19,15 @@ from recognizer.vocab import Vocabulary
 
 
 def read_sentences(sources: list[str], vocab: Vocabulary) -> list[str]:
-    """Normalised sentences from CSV manifests (their transcripts) or plain text files (one per line)."""
+    """Normalised sentences from CSV manifests (their transcripts), plain text files (one per
+    line) or ``fortunes`` (every sentence of Debian's fortunes collection)."""
     sentences = []
     for source in sources:
-        if source.endswith(".csv"):
+        if source == "fortunes":
+            from pipelines.text_corpus import fortune_sentences
+
+            lines = fortune_sentences()
+        elif source.endswith(".csv"):
             lines = [u.transcript for u in read_manifest(source)]
         else:
             lines = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
@@ -31,13 +37,16 @@ def read_sentences(sources: list[str], vocab: Vocabulary) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sources", nargs="+", help="CSV manifests or text files")
+    parser.add_argument("sources", nargs="+", help="CSV manifests, text files or 'fortunes'")
     parser.add_argument("--out", type=Path, required=True, help="ARPA file (.arpa or .arpa.gz)")
     parser.add_argument("--order", type=int, default=3)
     parser.add_argument("--model", help="model whose vocabulary normalises the text (default: English speech)")
+    parser.add_argument("--exclude", nargs="*", default=[],
+                        help="sources whose sentences are left out (keep dev/test text out of the LM)")
     args = parser.parse_args(argv)
     vocab = read_spec(args.model).vocabulary if args.model else Vocabulary()
-    sentences = read_sentences(args.sources, vocab)
+    excluded = set(read_sentences(args.exclude, vocab))
+    sentences = [s for s in read_sentences(args.sources, vocab) if s not in excluded]
     lm = NGramLM.train(sentences, order=args.order)
     lm.save_arpa(args.out)
     print(f"{args.out}: {len(sentences)} sentences, " +

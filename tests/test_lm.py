@@ -92,9 +92,12 @@ def test_build_lm_command(tmp_path):
     text = tmp_path / "corpus.txt"
     text.write_text("Turn ON the lights!\nturn off the lights\n\n")
     out = tmp_path / "lm.arpa"
-    assert main([str(text), "--out", str(out), "--order", "2"]) == 0
+    held_out = tmp_path / "dev.txt"
+    held_out.write_text("turn off the lights\n")
+    assert main([str(text), "--out", str(out), "--order", "2", "--exclude", str(held_out)]) == 0
     lm = NGramLM.load_arpa(out)
     assert lm.order == 2 and ("lights",) in lm.probs[1] and ("turn", "on") in lm.probs[2]
+    assert ("turn", "off") not in lm.probs[2]
 
 
 def test_grid_search_prefers_the_lm_when_it_helps(lm):
