@@ -1,7 +1,8 @@
 """Command line: ``python -m recognizer.transcribe FILE... [--format text|json|srt|vtt]``.
 
-Audio and ink files may be mixed; each model is loaded once for all files.  A file that fails prints one line on stderr
-(``error: FILE: problem``), the others are still transcribed, and the exit status is 1.
+Audio and ink files may be mixed; each model is loaded once for all files.  A file that
+fails prints one line on stderr (``error: FILE: problem``), the others are still
+transcribed, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recognizer.quiet import import_tensorflow_quietly
 from recognizer.frontend import modality_of_path
+from recognizer.quiet import import_tensorflow_quietly
 from recognizer.recognizer import DEFAULT_MODELS, Recognizer, Transcription
 
 FORMATS = ("text", "json", "srt", "vtt")
@@ -42,6 +43,8 @@ def format_result(name: str, result: Transcription, fmt: str) -> str:
         return result.text + "\n"
     if fmt == "json":
         return json.dumps({"file": name, **result.to_dict()}) + "\n"
+    if fmt in ("srt", "vtt") and result.duration is None:
+        raise ValueError(f"--format {fmt} needs timed words, and handwriting has none (use text or json)")
     if fmt == "srt":
         return "".join(f"{i}\n{_timestamp(s, ',')} --> {_timestamp(e, ',')}\n{text}\n\n"
                        for i, (s, e, text) in enumerate(_cues(result), 1))

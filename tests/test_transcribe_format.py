@@ -38,3 +38,12 @@ def test_parse_hot_words():
     assert parse_hot_words("") == {}
     with pytest.raises(ValueError):
         parse_hot_words("carol:lots")
+
+
+def test_subtitles_of_ink_are_refused_clearly():
+    from recognizer.recognizer import InkWordSpan
+
+    ink = Transcription("Hi", None, [InkWordSpan("Hi", 0, 0, 1, 5, 0.9)])
+    assert json.loads(format_result("a.inkml", ink, "json"))["words"][0]["end_point"] == 5
+    with pytest.raises(ValueError, match="handwriting has none"):
+        format_result("a.inkml", ink, "srt")
