@@ -22,11 +22,19 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Alignment:
-    """Decoded labels, the frame each was emitted at, and its log-probability there."""
+    """Decoded labels, the frame each was emitted at, and its log-probability there.
+
+    ``end_frames`` holds the last frame of each label's run of repeats when the decoder
+    knows it (greedy); otherwise it is empty and a label is taken to last one frame.
+    """
 
     labels: tuple[int, ...]
     frames: tuple[int, ...]
     log_probs: tuple[float, ...]
+    end_frames: tuple[int, ...] = ()
+
+    def end_frame(self, i: int) -> int:
+        return self.end_frames[i] if self.end_frames else self.frames[i]
 
 
 @dataclass(frozen=True)
@@ -43,15 +51,18 @@ def greedy_decode(logits: np.ndarray, blank: int = BLANK_INDEX) -> Alignment:
     """Best path: argmax per frame, merge repeats, drop blanks."""
     logp = log_softmax(logits)
     best = logp.argmax(axis=-1)
-    labels, frames, scores = [], [], []
+    labels, frames, scores, ends = [], [], [], []
     previous = blank
     for t, k in enumerate(best.tolist()):
         if k != blank and k != previous:
             labels.append(k)
             frames.append(t)
             scores.append(float(logp[t, k]))
+            ends.append(t)
+        elif k != blank:
+            ends[-1] = t  # the same label repeated: its run goes on
         previous = k
-    return Alignment(tuple(labels), tuple(frames), tuple(scores))
+    return Alignment(tuple(labels), tuple(frames), tuple(scores), tuple(ends))
 
 
 def _logsumexp(a: float, b: float) -> float:
@@ -118,30 +129,30 @@ def words_from_alignment(alignment: Alignment, alphabet: str, frame_seconds: flo
                          separator: str = " ", duration: float | None = None) -> list[Word]:
     """Split an alignment into words at ``separator`` and time them.
 
-    A word starts at the frame of its first character and ends one frame after its last
-    (never after ``duration``); times are rounded to milliseconds.  Its confidence is the
-    geometric mean of its characters' emission probabilities.
+    A word starts at the frame of its first character and ends one frame after the last frame
+    of its last character (never after ``duration``); times are rounded to milliseconds.  Its
+    confidence is the geometric mean of its characters' emission probabilities.
     """
     limit = float("inf") if duration is None else duration
     words: list[Word] = []
-    chars: list[tuple[str, int, float]] = []
+    chars: list[tuple[str, int, float, int]] = []
 
     def flush():
         if chars:
-            text = "".join(c for c, _, _ in chars)
-            first, last = chars[0][1], chars[-1][1]
-            confidence = float(np.exp(np.mean([s for _, _, s in chars])))
+            text = "".join(c[0] for c in chars)
+            first, last = chars[0][1], chars[-1][3]
+            confidence = float(np.exp(np.mean([c[2] for c in chars])))
             start, end = min(first * frame_seconds, limit), min((last + 1) * frame_seconds, limit)
             words.append(Word(text, round(start, 3), round(end, 3), round(confidence, 4), first, last))
             chars.clear()
 
-    for label, frame, score in zip(alignment.labels, alignment.frames, alignment.log_probs):
+    for i, (label, frame, score) in enumerate(zip(alignment.labels, alignment.frames, alignment.log_probs)):
         if not 1 <= label <= len(alphabet):
             continue
         char = alphabet[label - 1]
         if char == separator:
             flush()
         else:
-            chars.append((char, frame, score))
+            chars.append((char, frame, score, alignment.end_frame(i)))
     flush()
     return words

@@ -49,6 +49,14 @@ def test_word_timings_and_confidence():
     assert all(0.9 < w.confidence <= 1.0 for w in words)
 
 
+def test_word_ends_cover_repeated_frames_of_the_last_character():
+    frames = [idx("o"), idx("k"), idx("k"), idx("k"), 0, 0]
+    alignment = greedy_decode(one_hot_logits(frames))
+    assert alignment.end_frames == (0, 3)
+    (word,) = words_from_alignment(alignment, ALPHABET, frame_seconds=0.03)
+    assert (word.start, word.end, word.last_frame) == (0.0, 0.12, 3)
+
+
 def test_log_softmax_normalises():
     logp = log_softmax(np.random.default_rng(0).normal(size=(5, 7)))
     assert np.allclose(np.exp(logp).sum(axis=-1), 1.0)
