@@ -36,6 +36,7 @@ class TrainConfig:
     spec_augment: bool = True
     jit_compile: bool = True
     valid_decode_limit: int = 300  # utterances decoded for WER/CER each epoch
+    init_from: str | None = None  # model directory whose weights start the run (fine-tuning)
 
 
 @dataclass(frozen=True)

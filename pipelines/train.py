@@ -158,9 +158,16 @@ def train(config: Config) -> Path:
     print(f"training on {n_train} utterances ({size}), validating on {len(valid_utts)}", flush=True)
 
     model = build_model(model_config)
+    if config.train.init_from:
+        from recognizer.model_dir import WEIGHTS_FILE, resolve_model_path
+
+        source = resolve_model_path(config.train.init_from) / WEIGHTS_FILE
+        model.load_weights(source)
+        print(f"starting from the weights of {source}", flush=True)
     total = steps_per_epoch * config.train.epochs
+    floor = min(1.0, config.train.min_learning_rate / config.train.learning_rate)
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, max(1, total - config.train.warmup_steps), alpha=config.train.min_learning_rate / config.train.learning_rate,
+        0.0, max(1, total - config.train.warmup_steps), alpha=floor,
         warmup_target=config.train.learning_rate, warmup_steps=config.train.warmup_steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), jit_compile=config.train.jit_compile)
     groups = sorted({u.group for u in train_utts if u.group})

@@ -27,14 +27,26 @@ def test_error_rates():
 
 def test_train_writes_a_loadable_model(tmp_path):
     manifest = str(SAMPLES / "transcripts.csv")
-    config = load_config(None, [
+    overrides = [
         "train.name=tiny", f"train.output_dir={tmp_path / 'models'}", f"train.run_dir={tmp_path / 'runs'}",
         "train.epochs=2", "train.batch_size=2", "train.warmup_steps=1", "train.jit_compile=False",
         f"data.train=['{manifest}']", f"data.valid=['{manifest}']", f"data.cache_dir={tmp_path / 'cache'}",
-        "data.augment_share=0.5", "model.conv_filters=16", "model.lstm_units=16", "model.lstm_layers=1"])
-    directory = train(config)
+        "data.augment_share=0.5", "model.conv_filters=16", "model.lstm_units=16", "model.lstm_layers=1"]
+    directory = train(load_config(None, overrides))
     metadata = json.loads((directory / "metadata.json").read_text())
     assert metadata["complete"] and metadata["training"]["utterances"] == 4 and metadata["validation"]["utterances"] == 4
     assert 0.0 <= metadata["validation"]["greedy_cer"] and metadata["parameters"] > 0
     assert (tmp_path / "runs" / "tiny" / "history.csv").read_text().count("\n") == 3
     assert Recognizer.load(directory).transcribe(SAMPLES / "hello_slt.wav").duration > 1.0
+
+    # fine-tuning starts from those weights: with no training step, the weights are unchanged
+    import numpy as np
+
+    from recognizer.model_dir import load_keras_model
+
+    before = load_keras_model(directory)[1].get_weights()
+    tuned = train(load_config(None, [*overrides, "train.name=tuned", f"train.init_from={directory}",
+                                     "train.learning_rate=1e-12", "train.min_learning_rate=1e-12",
+                                     "train.epochs=1"]))
+    after = load_keras_model(tuned)[1].get_weights()
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(before, after))
