@@ -12,25 +12,41 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import zlib
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from pipelines.sources import load_source
 from pipelines.train import error_rates
 from recognizer.quiet import import_tensorflow_quietly
 
 
-def evaluate(model: str, manifests: list[str], beam_width: int = 1, progress=sys.stderr) -> dict:
-    """Transcribe every utterance; returns per-file rows and per-group / overall rates."""
+def noisy(path: str, snr_db: float, seed: int):
+    """The audio of ``path`` with white noise at ``snr_db`` (seeded per file)."""
+    from pipelines.augment import add_noise, colored_noise
+    from recognizer.audio import load_audio
+
+    audio = load_audio(path)
+    rng = np.random.default_rng([seed, zlib.crc32(path.encode())])
+    return add_noise(audio, colored_noise(rng, audio.size, "white"), snr_db)
+
+
+def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm: str | None = "auto",
+             noise_snr: float | None = None, progress=sys.stderr) -> dict:
+    """Transcribe every utterance (optionally with white noise at ``noise_snr`` dB); returns
+    per-file rows and per-group / overall rates."""
     import_tensorflow_quietly()
     from recognizer.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model)
+    recognizer = Recognizer.load(model, lm=lm)
     utterances = [u for m in manifests for u in load_source(m)]
     rows = []
     for i, u in enumerate(utterances, 1):
         reference = recognizer.vocab.normalize(u.transcript)
-        hypothesis = recognizer.transcribe(u.path, beam_width=beam_width).text
+        source = u.path if noise_snr is None else noisy(u.path, noise_snr, seed=0)
+        hypothesis = recognizer.transcribe(source, beam_width=beam_width).text
         wer, cer = error_rates([reference], [hypothesis])
         rows.append({"file": u.path, "group": u.group or "all", "reference": reference,
                      "hypothesis": hypothesis, "wer": round(wer, 4), "cer": round(cer, 4)})
@@ -72,9 +88,12 @@ def main(argv=None) -> int:
                                                       "transcripts, or tfds:NAME:SPLIT")
     parser.add_argument("--model", default="speech-en")
     parser.add_argument("--out", type=Path, help="folder for per_file.csv, per_group.csv, report.md")
-    parser.add_argument("--beam-width", type=int, default=1)
+    parser.add_argument("--beam-width", type=int, help="default: the model's own decoder setting")
+    parser.add_argument("--lm", default="auto", help="ARPA file, 'none', or 'auto' (the model's own LM if any)")
+    parser.add_argument("--noise-snr", type=float, help="add white noise at this SNR (dB) to every file")
     args = parser.parse_args(argv)
-    result = evaluate(args.model, args.manifests, args.beam_width)
+    lm = None if args.lm.lower() == "none" else args.lm
+    result = evaluate(args.model, args.manifests, args.beam_width, lm, args.noise_snr)
     if args.out:
         write_report(result, args.out)
     print(markdown_table(result), end="")
