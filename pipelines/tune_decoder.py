@@ -31,19 +31,21 @@ def utterance_logits(recognizer, utterances) -> list:
                                                recognizer.features)) for u in utterances]
 
 
-def grid_search(logits, references, alphabet, lm, weights, bonuses, beam_width=16, progress=sys.stderr) -> list:
-    """[(wer, cer, weight, bonus)] for every pair, best first."""
+def grid_search(logits, references, alphabet, lm, weights, bonuses, beam_width=16, penalties=(0.0,),
+                progress=sys.stderr) -> list:
+    """[(wer, cer, weight, bonus, oov_penalty)] for every combination, best first."""
     results = []
-    for weight, bonus in itertools.product(weights, bonuses):
-        scorer = LMScorer(lm, alphabet, weight, bonus)
+    for weight, bonus, penalty in itertools.product(weights, bonuses, penalties):
+        scorer = LMScorer(lm, alphabet, weight, bonus, oov_penalty=penalty)
         hyps = []
         for row in logits:
             labels = beam_decode(row, beam_width, scorer=scorer).labels
             hyps.append("".join(alphabet[k - 1] for k in labels).strip())
         wer, cer = error_rates(references, [" ".join(h.split()) for h in hyps])
-        results.append((wer, cer, weight, bonus))
+        results.append((wer, cer, weight, bonus, penalty))
         if progress:
-            print(f"lm_weight {weight:.2f} word_bonus {bonus:.2f}: WER {wer:.4f} CER {cer:.4f}", file=progress, flush=True)
+            print(f"lm_weight {weight:.2f} word_bonus {bonus:.2f} oov_penalty {penalty:.1f}: "
+                  f"WER {wer:.4f} CER {cer:.4f}", file=progress, flush=True)
     return sorted(results)
 
 
@@ -54,6 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("--lm", type=Path, required=True)
     parser.add_argument("--weights", default="0.2,0.4,0.7,1.0")
     parser.add_argument("--bonuses", default="0,1,2,3")
+    parser.add_argument("--penalties", default="0,-3,-6", help="OOV partial-word penalties")
     parser.add_argument("--beam-width", type=int, default=16)
     parser.add_argument("--limit", type=int, default=300, help="dev utterances used")
     parser.add_argument("--write", action="store_true", help="store the best setting in the model's metadata")
@@ -68,13 +71,16 @@ def main(argv=None) -> int:
     lm = NGramLM.load_arpa(args.lm)
     weights = [float(w) for w in args.weights.split(",")]
     bonuses = [float(b) for b in args.bonuses.split(",")]
-    wer, cer, weight, bonus = grid_search(logits, references, recognizer.vocab.alphabet, lm, weights, bonuses,
-                                          args.beam_width)[0]
-    print(f"best: lm_weight {weight} word_bonus {bonus} -> WER {wer:.4f} CER {cer:.4f} on {len(utterances)} utterances")
+    penalties = [float(p) for p in args.penalties.split(",")]
+    wer, cer, weight, bonus, penalty = grid_search(logits, references, recognizer.vocab.alphabet, lm, weights,
+                                                   bonuses, args.beam_width, penalties)[0]
+    print(f"best: lm_weight {weight} word_bonus {bonus} oov_penalty {penalty} -> WER {wer:.4f} CER {cer:.4f} "
+          f"on {len(utterances)} utterances")
     if args.write:
         path = resolve_model_path(args.model) / METADATA_FILE
         metadata = json.loads(path.read_text()) if path.exists() else {}
         metadata["decoder"] = {"beam_width": args.beam_width, "lm_weight": weight, "word_bonus": bonus,
+                               "oov_penalty": penalty,
                                "tuned_on": list(args.sources), "dev_wer": round(wer, 4), "dev_cer": round(cer, 4)}
         path.write_text(json.dumps(metadata, indent=2) + "\n")
     return 0

@@ -98,6 +98,13 @@ class NGramLM:
             penalty += self.backoffs[len(history)].get(history, 0.0) if history else 0.0
             history = history[1:]
 
+    def word_prefixes(self) -> frozenset:
+        """Every beginning of every word the model knows ("", "t", "th", "the", ...)."""
+        if not hasattr(self, "_prefixes"):
+            words = {g[0] for g in self.probs[1] if g[0] not in (BOS, EOS, UNK)}
+            self._prefixes = _prefixes(words)
+        return self._prefixes
+
     def sentence_log10(self, sentence: str) -> float:
         words, history, total = sentence.split() + [EOS], (BOS,), 0.0
         for w in words:
@@ -154,14 +161,26 @@ class NGramLM:
         return cls(len(probs) - 1, probs, backoffs)
 
 
+def _prefixes(words) -> frozenset:
+    return frozenset(w[:i] for w in words for i in range(len(w) + 1))
+
+
 class LMScorer:
-    """Shallow fusion for CTC prefix beam search, scoring whole words at word boundaries."""
+    """Shallow fusion for CTC prefix beam search.
+
+    Whole words are scored at word boundaries (``alpha * ln P(word | history) + beta``, plus
+    hot-word bonuses); while a word is being spelled, ``oov_penalty`` is added once when the
+    partial word stops being the beginning of any word the LM (or the hot-word list) knows,
+    which keeps the beam on real words long before they are complete.
+    """
 
     def __init__(self, lm: NGramLM | None, alphabet: str, alpha: float = 0.5, beta: float = 1.0,
-                 hot_words: dict[str, float] | None = None, separator: str = " "):
+                 hot_words: dict[str, float] | None = None, separator: str = " ", oov_penalty: float = 0.0):
         self.lm, self.alphabet, self.alpha, self.beta = lm, alphabet, alpha, beta
         self.hot_words = {w.lower() if alphabet.islower() else w: b for w, b in (hot_words or {}).items()}
         self.separator_label = alphabet.index(separator) + 1
+        self.oov_penalty = oov_penalty
+        self.prefixes = (lm.word_prefixes() | _prefixes(self.hot_words)) if lm is not None and oov_penalty else None
 
     def _words(self, prefix: tuple) -> list[str]:
         text = "".join(self.alphabet[k - 1] for k in prefix)
@@ -173,9 +192,23 @@ class LMScorer:
             score += self.alpha * LOG10 * self.lm.score(tuple([BOS] + history), word)
         return score
 
+    def _partial_word(self, prefix: tuple) -> str:
+        chars = []
+        for k in reversed(prefix):
+            if k == self.separator_label:
+                break
+            chars.append(self.alphabet[k - 1])
+        return "".join(reversed(chars))
+
     def __call__(self, prefix: tuple, label: int) -> float:
         """Bonus for extending ``prefix`` by ``label``: a separator completes the last word."""
-        if label != self.separator_label or not prefix or prefix[-1] == self.separator_label:
+        if label != self.separator_label:
+            if self.prefixes is None:
+                return 0.0
+            before = self._partial_word(prefix)
+            leaving = (before == "" or before in self.prefixes) and before + self.alphabet[label - 1] not in self.prefixes
+            return self.oov_penalty if leaving else 0.0
+        if not prefix or prefix[-1] == self.separator_label:
             return 0.0
         words = self._words(prefix)
         return self._word_score(words[:-1], words[-1]) if words else 0.0

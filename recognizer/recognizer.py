@@ -59,11 +59,12 @@ class DecoderOptions:
     beam_width: int = 1
     lm_weight: float = 0.5
     word_bonus: float = 1.0
+    oov_penalty: float = 0.0
     hot_words: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict) -> "DecoderOptions":
-        known = {k: v for k, v in data.items() if k in ("beam_width", "lm_weight", "word_bonus")}
+        known = {k: v for k, v in data.items() if k in ("beam_width", "lm_weight", "word_bonus", "oov_penalty")}
         return cls(**known)
 
 
@@ -104,7 +105,7 @@ class Recognizer:
         if self.lm is None and not options.hot_words:
             return None
         return LMScorer(self.lm, self.vocab.alphabet, options.lm_weight, options.word_bonus,
-                        dict(options.hot_words))
+                        dict(options.hot_words), oov_penalty=options.oov_penalty)
 
     def logits(self, frames: np.ndarray) -> np.ndarray:
         """Per-frame logits ``(T', V)`` of one input's features ``(T, F)``."""

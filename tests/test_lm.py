@@ -106,3 +106,12 @@ def test_grid_search_prefers_the_lm_when_it_helps(lm):
     logits = [spell_logits("turn on the rights_", [(12, "l", 5.6)])]
     results = grid_search(logits, ["turn on the lights"], ALPHABET, lm, [0.0, 1.0], [0.0], beam_width=8, progress=None)
     assert [(r[2], r[0]) for r in results] == [(1.0, 0.0), (0.0, 0.25)]
+
+
+def test_oov_penalty_steers_spelling_towards_known_words(lm):
+    # "lihts" is slightly more likely acoustically than "lights"; both complete only at the end
+    logits = spell_logits("turn on the li_hts_", [(14, "g", 5.7)])
+    assert text_of(beam_decode(logits, beam_width=8)) == "turn on the lihts"
+    scorer = LMScorer(lm, ALPHABET, alpha=0.0, beta=0.0, oov_penalty=-3.0)
+    assert text_of(beam_decode(logits, beam_width=8, scorer=scorer)) == "turn on the lights"
+    assert "ligh" in lm.word_prefixes() and "lih" not in lm.word_prefixes()
