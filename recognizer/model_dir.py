@@ -114,6 +114,18 @@ def load_keras_model(directory: str | Path):
     return spec, model
 
 
+def _model_only(model):
+    """A copy without optimizer state (a compiled model's save_weights also writes the
+    optimizer's moments, tripling the file)."""
+    if getattr(model, "optimizer", None) is None:
+        return model
+    from recognizer.model import build_model
+
+    clean = build_model(model.config)
+    clean.set_weights(model.get_weights())
+    return clean
+
+
 def save_model_dir(directory: str | Path, spec: ModelSpec, model, extra_files: dict | None = None) -> Path:
     """Write config, weights and metadata atomically (temp dir + rename); returns the path."""
     directory = Path(directory)
@@ -122,7 +134,7 @@ def save_model_dir(directory: str | Path, spec: ModelSpec, model, extra_files: d
     try:
         (tmp / CONFIG_FILE).write_text(json.dumps(spec.to_json(), indent=2) + "\n")
         (tmp / METADATA_FILE).write_text(json.dumps(spec.metadata, indent=2) + "\n")
-        model.save_weights(tmp / WEIGHTS_FILE)
+        _model_only(model).save_weights(tmp / WEIGHTS_FILE)
         for name, content in (extra_files or {}).items():
             (tmp / name).write_bytes(content if isinstance(content, bytes) else str(content).encode())
         if directory.exists():

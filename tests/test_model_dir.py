@@ -90,3 +90,16 @@ def test_language_model_in_model_dir_is_used_automatically(tmp_path):
     assert with_lm.lm is not None and with_lm.decoder == DecoderOptions(8, 0.7, 0.5)
     without = Recognizer.load(directory, lm=None)
     assert without.lm is None and without.decoder.beam_width == 1
+
+
+def test_saved_weights_leave_out_optimizer_state(tmp_path):
+    import keras
+
+    directory, model = make_model_dir(tmp_path / "plain")
+    model.compile(optimizer=keras.optimizers.Adam())
+    model.optimizer.build(model.trainable_variables)
+    spec = read_spec(directory)
+    compiled_dir = save_model_dir(tmp_path / "compiled", spec, model)
+    size = (compiled_dir / "model.weights.h5").stat().st_size
+    assert size <= 1.05 * (directory / "model.weights.h5").stat().st_size
+    assert np.array_equal(load_keras_model(compiled_dir)[1].get_weights()[0], model.get_weights()[0])
