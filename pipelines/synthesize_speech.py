@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 
 from pipelines.parallel import parallel_map
-from pipelines.text_corpus import build_texts
+from pipelines.text_corpus import split_texts
 from recognizer.audio import SAMPLE_RATE, resample
 from recognizer.vocab import Vocabulary
 
@@ -106,7 +106,9 @@ def write_manifest(path: Path, rows) -> None:
 
 def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2) -> dict:
     """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths."""
-    texts = build_texts(Vocabulary().normalize, count + 2 * valid_count, seed)
+    texts = split_texts(Vocabulary().normalize, {"train": count, "valid_seen": valid_count,
+                                                 "valid_heldout": valid_count}, seed,
+                        held_back=("valid_seen", "valid_heldout"))
     rng = random.Random(seed)
     voices = all_voices()
     train_voices = [v for v in voices if not v.held_out]
@@ -119,9 +121,9 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
             [v for v in pool if v.engine == "espeak"])
 
     splits = {
-        "train": [(t, pick(train_voices, flite_train)) for t in texts[:count]],
-        "valid_seen": [(t, pick(train_voices, flite_train)) for t in texts[count:count + valid_count]],
-        "valid_heldout": [(t, pick(held_voices, flite_held)) for t in texts[count + valid_count:]],
+        "train": [(t, pick(train_voices, flite_train)) for t in texts["train"]],
+        "valid_seen": [(t, pick(train_voices, flite_train)) for t in texts["valid_seen"]],
+        "valid_heldout": [(t, pick(held_voices, flite_held)) for t in texts["valid_heldout"]],
     }
     manifests = {}
     for name, items in splits.items():

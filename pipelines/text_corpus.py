@@ -54,16 +54,35 @@ def command_phrases(rng: random.Random, count: int) -> list[str]:
     return [f"{rng.choice(COMMAND_VERBS)} {rng.choice(COMMAND_OBJECTS)}" for _ in range(count)]
 
 
-def build_texts(normalize, count: int, seed: int, min_words: int = 1, max_words: int = 18,
-                command_share: float = 0.05) -> list[str]:
-    """``count`` normalised texts: shuffled fortune sentences plus a share of commands."""
-    rng = random.Random(seed)
-    texts = []
-    for sentence in fortune_sentences():
-        norm = normalize(sentence)
-        if min_words <= len(norm.split()) <= max_words:
-            texts.append(norm)
-    texts = sorted(set(texts))
-    rng.shuffle(texts)
-    n_commands = int(count * command_share)
-    return texts[: count - n_commands] + command_phrases(rng, n_commands)
+def sentence_pool(normalize, seed: int, min_words: int = 1, max_words: int = 18) -> list[str]:
+    """Every usable normalised fortune sentence once, in a seeded random order."""
+    texts = sorted({norm for norm in map(normalize, fortune_sentences()) if min_words <= len(norm.split()) <= max_words})
+    random.Random(seed).shuffle(texts)
+    return texts
+
+
+def split_texts(normalize, sizes: dict[str, int], seed: int, command_share: float = 0.05,
+                held_back: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Texts for each named split, each with ``command_share`` short commands mixed in.
+
+    Splits named in ``held_back`` (validation and test sets) take their sentences from the
+    end of the seeded pool, the others from the start: a held-back sentence is therefore the
+    same whatever the training size, and never spoken in training.
+    """
+    pool = sentence_pool(normalize, seed)
+    head, tail = 0, len(pool)
+    out = {}
+    for name, size in sizes.items():
+        n_commands = int(round(size * command_share))
+        n_sentences = size - n_commands
+        if name in held_back:
+            sentences, tail = pool[tail - n_sentences:tail], tail - n_sentences
+        else:
+            sentences, head = pool[head:head + n_sentences], head + n_sentences
+        if head > tail:
+            raise ValueError(f"only {len(pool)} distinct sentences: ask for fewer texts")
+        rng = random.Random(f"{seed}:{name}")
+        texts = sentences + command_phrases(rng, n_commands)
+        rng.shuffle(texts)
+        out[name] = texts
+    return out

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.data import read_manifest
 from pipelines.synthesize_speech import HELD_OUT, Voice, all_voices, build_corpus, synthesize
-from pipelines.text_corpus import build_texts, command_phrases
+from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, command_phrases, split_texts
 from recognizer.vocab import Vocabulary
 
 
@@ -28,10 +28,24 @@ def test_synthesize_gives_16k_float_speech(voice):
 
 def test_texts_are_normalised_and_seeded():
     normalize = Vocabulary().normalize
-    a = build_texts(normalize, 200, seed=1)
-    assert a == build_texts(normalize, 200, seed=1) and a != build_texts(normalize, 200, seed=2)
+    a = split_texts(normalize, {"train": 200}, seed=1)["train"]
+    assert a == split_texts(normalize, {"train": 200}, seed=1)["train"]
+    assert a != split_texts(normalize, {"train": 200}, seed=2)["train"]
     assert all(t == normalize(t) and t for t in a)
-    assert all(2 <= len(p.split()) <= 3 for p in command_phrases(random.Random(0), 20))
+
+
+def test_held_back_texts_do_not_depend_on_training_size_and_include_commands():
+    normalize = Vocabulary().normalize
+    small = split_texts(normalize, {"train": 100, "valid": 40}, seed=0, held_back=("valid",))
+    large = split_texts(normalize, {"train": 400, "valid": 40}, seed=0, held_back=("valid",))
+    assert small["valid"] == large["valid"]
+    commands = {f"{v} {o}" for v in COMMAND_VERBS for o in COMMAND_OBJECTS}
+    assert len(set(large["valid"]) - commands) == 38  # 5 % commands
+    assert not (set(large["valid"]) - commands) & set(large["train"])
+    for split in large.values():
+        assert sum(t in commands for t in split) >= 2
+    with pytest.raises(ValueError, match="distinct sentences"):
+        split_texts(normalize, {"train": 10**6}, seed=0)
 
 
 def test_build_corpus_writes_manifests(tmp_path):
