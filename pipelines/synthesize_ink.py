@@ -132,7 +132,9 @@ def ink_texts(count: int, seed: int) -> list[str]:
     lines = sorted(lines)
     rng.shuffle(lines)
     numbers = [f"{rng.randint(0, 9999)} {rng.choice(['items', 'km', 'Main St.', 'pm', 'USD'])}" for _ in range(count // 20)]
-    return (lines[: count - len(numbers)] + numbers)[:count]
+    texts = lines[: max(0, count - len(numbers))] + numbers
+    rng.shuffle(texts)  # numbers in every split, not only in the last one
+    return texts[:count]
 
 
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json") -> dict:

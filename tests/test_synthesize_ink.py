@@ -25,6 +25,8 @@ def test_fonts_are_split_and_texts_are_lines():
     texts = ink_texts(100, seed=0)
     assert len(texts) == 100 and all(1 <= len(t.split()) <= 8 for t in texts)
     assert any(c.isupper() for t in texts for c in t) and any(c.isdigit() for t in texts for c in t)
+    last_tenth = ink_texts(1000, seed=0)[-100:]  # a validation split is not made of numbers alone
+    assert sum(t[0].isalpha() for t in last_tenth) > 50
 
 
 def test_corpus_files_load_back(tmp_path):
