@@ -48,6 +48,7 @@ def main(argv=None) -> int:
     excluded = set(read_sentences(args.exclude, vocab))
     sentences = [s for s in read_sentences(args.sources, vocab) if s not in excluded]
     lm = NGramLM.train(sentences, order=args.order)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     lm.save_arpa(args.out)
     print(f"{args.out}: {len(sentences)} sentences, " +
           ", ".join(f"{len(lm.probs[n])} {n}-grams" for n in range(1, lm.order + 1)))
