@@ -186,7 +186,7 @@ def train(config: Config) -> Path:
     if modality == "ink" and not config.vocabulary:
         vocab = Vocabulary.for_ink()
     model_config = ModelConfig.from_dict({**config.model, "input_dim": features.dim, "vocab_size": vocab.size})
-    run_dir = Path(config.train.run_dir) / config.train.name
+    run_dir = backup_root = Path(config.train.run_dir) / config.train.name
     if not chief:  # other workers keep their logs apart and write no model
         run_dir = run_dir / f"worker-{strategy.cluster_resolver.task_id}"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -227,7 +227,8 @@ def train(config: Config) -> Path:
     if replicas > 1:
         print(f"training on {replicas} replicas ({config.train.strategy}); batches are split between them",
               flush=True)
-    checkpoint = StepCheckpoint(run_dir / "backup", steps_per_epoch, config.train.checkpoint_every_steps, chief)
+    # every worker restores from worker 0's checkpoint (runs/ on a shared filesystem)
+    checkpoint = StepCheckpoint(backup_root / "backup", steps_per_epoch, config.train.checkpoint_every_steps, chief)
     with strategy.scope():
         model = build_model(model_config)
         if config.train.init_from:
