@@ -41,11 +41,11 @@ def overrides(tmp_path, manifest, name, **extra):
 
 def test_kill_9_mid_epoch_then_rerun_resumes(tmp_path, manifest):
     command = [sys.executable, "-m", "pipelines.train",
-               *overrides(tmp_path, manifest, "resume", **{"train.checkpoint_every_steps": 3})]
+               *overrides(tmp_path, manifest, "resume", **{"train.checkpoint_every_steps": 3, "train.epochs": 2})]
     state = tmp_path / "runs" / "resume" / "backup" / "state.json"
     log = (tmp_path / "first.log").open("w")
     first = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 1200
     while not state.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     first.send_signal(signal.SIGKILL)  # as hard as a power cut: no handler, no cleanup
@@ -56,7 +56,7 @@ def test_kill_9_mid_epoch_then_rerun_resumes(tmp_path, manifest):
         if "step 1/" in (tmp_path / "first.log").read_text() else None
     assert saved["epoch"] * 100 + saved["step"] > 0  # something was done and saved
 
-    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1500)  # slow when CPUs are busy
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     resumed = [line for line in again.stdout.splitlines() if line.startswith("resuming from the checkpoint")]
     assert resumed, again.stdout[-2000:]
@@ -71,7 +71,7 @@ def test_kill_9_mid_epoch_then_rerun_resumes(tmp_path, manifest):
     assert not (tmp_path / "runs" / "resume" / "backup").exists()  # finished: the next run starts afresh
     history = (tmp_path / "runs" / "resume" / "history.csv").read_text().splitlines()
     epochs = [int(line.split(",")[0]) for line in history if line[:1].isdigit()]
-    assert epochs[-1] == 2 and sorted(set(epochs)) == [0, 1, 2]  # every epoch ran, none twice after resuming
+    assert epochs[-1] == 1 and sorted(set(epochs)) == [0, 1]  # every epoch ran, none twice after resuming
 
 
 MIRRORED_SCRIPT = """
@@ -111,7 +111,7 @@ def test_mirrored_on_two_devices_matches_one_device(tmp_path, manifest):
     args = overrides(tmp_path, manifest, "mirrored", **{"train.batch_size": 4, "train.epochs": 1,
                                                          "train.strategy": "mirrored"})
     result = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT, json.dumps(args)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     figures = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
     print(figures)
