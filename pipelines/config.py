@@ -37,6 +37,8 @@ class TrainConfig:
     jit_compile: bool = True
     valid_decode_limit: int = 300  # utterances decoded for WER/CER each epoch
     init_from: str | None = None  # model directory whose weights start the run (fine-tuning)
+    checkpoint_every_steps: int | None = None  # also checkpoint every N steps (not only each epoch)
+    strategy: str = "default"  # default (one device), mirrored (all local GPUs/CPUs), multiworker (TF_CONFIG)
 
 
 @dataclass(frozen=True)

@@ -97,10 +97,11 @@ def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabular
 
 
 def make_dataset(cached: dict, batch_size: int, shuffle: bool, seed: int = 0, spec_augment: bool = False,
-                 subsampling: int = 1, drop_remainder: bool = False):
+                 subsampling: int = 1, drop_remainder: bool = False, first_epoch: int = 0):
     """A tf.data pipeline of ``({"features", "lengths"}, {"labels", "label_lengths"})`` batches,
     bucketed by length so padding stays small.  Utterances whose labels cannot fit the
-    subsampled frames (CTC needs T' >= label length + repeats) are dropped."""
+    subsampled frames (CTC needs T' >= label length + repeats) are dropped.  Each pass
+    (epoch) is shuffled by ``seed`` + its number, counted from ``first_epoch`` (a resumed run)."""
     import tensorflow as tf
 
     frames, offsets, lengths, labels = cached["frames"], cached["offsets"], cached["lengths"], cached["labels"]
@@ -121,7 +122,7 @@ def make_dataset(cached: dict, batch_size: int, shuffle: bool, seed: int = 0, sp
         for i in idx:
             yield (frames[offsets[i]:offsets[i + 1]], labels[i])
 
-    generator.epoch = 0
+    generator.epoch = first_epoch
     ds = tf.data.Dataset.from_generator(
         generator, output_signature=(tf.TensorSpec([None, dim], tf.float32), tf.TensorSpec([None], tf.int32)))
     ds = ds.map(lambda f, l: {"features": f, "lengths": tf.shape(f)[0], "labels": l, "label_lengths": tf.shape(l)[0]})

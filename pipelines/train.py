@@ -4,8 +4,10 @@
 
 Validation WER/CER each epoch (greedy decoding), best-CER weights kept, early stopping,
 warm-up + cosine learning rate, TensorBoard logs in ``runs/<name>/logs`` and resume after
-interruption (rerun the same command: ``runs/<name>/backup`` holds the last epoch,
-optimizer state included).
+interruption, even ``kill -9`` (rerun the same command: ``runs/<name>/backup`` holds the last
+checkpoint, optimizer state included, taken each epoch and every
+``train.checkpoint_every_steps`` steps).  ``--strategy mirrored`` trains on all local GPUs
+(or CPU devices), ``--strategy multiworker`` across machines described by ``TF_CONFIG``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.checkpoint import StepCheckpoint
 from pipelines.config import Config, DataConfig, load_config
 from pipelines.data import cache_features, make_dataset
 from pipelines.sources import load_source
@@ -58,7 +61,59 @@ def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = No
     return refs, hyps
 
 
-def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path, steps: int, on_improved):
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def make_strategy(name: str):
+    """The tf.distribute strategy called ``name`` (see :data:`STRATEGIES`); create it before
+    any other TensorFlow work (multiworker needs that)."""
+    import tensorflow as tf
+
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":  # all GPUs, else all (logical) CPU devices
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r} (use one of {', '.join(STRATEGIES)})")
+
+
+def _replica_clipped_adam():
+    import keras
+    import tensorflow as tf
+
+    class ReplicaClippedAdam(keras.optimizers.Adam):
+        """Adam whose ``clipnorm`` acts on the gradient of the whole batch under tf.distribute
+        (Keras would clip each replica's share before summing them, which changes training)."""
+
+        def _clip_gradients(self, grads):
+            context = tf.distribute.get_replica_context()
+            if not self.clipnorm or context is None or context.num_replicas_in_sync == 1:
+                return super()._clip_gradients(grads)
+            replicas = context.num_replicas_in_sync
+            total = context.all_reduce(tf.distribute.ReduceOp.SUM, list(grads))
+            # every replica now holds the clipped total; the optimizer sums the replicas next
+            return [g / replicas for g in super()._clip_gradients(total)]
+
+    return ReplicaClippedAdam
+
+
+def ReplicaClippedAdam(*args, **kwargs):  # noqa: N802 (a class, built on first use)
+    return _replica_clipped_adam()(*args, **kwargs)
+
+
+def is_chief(strategy) -> bool:
+    """Whether this process writes checkpoints, logs and the model (one worker of a cluster does)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    has_chief = "chief" in (resolver.cluster_spec().as_dict() or {})
+    return resolver.task_type == "chief" or (not has_chief and resolver.task_type == "worker" and resolver.task_id == 0)
+
+
+def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: Path, steps: int, on_improved,
+                   checkpoint: StepCheckpoint):
     import keras
 
     class ValidationErrorRates(keras.callbacks.Callback):
@@ -80,9 +135,12 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
                   flush=True)
             if cer < self.best:
                 self.best = cer
-                model.save_weights(run_dir / "best.weights.h5")
-                (run_dir / "best.json").write_text(json.dumps({"epoch": epoch + 1, "val_wer": wer, "val_cer": cer}))
-                on_improved(epoch + 1, wer, cer)
+                if checkpoint.writer:
+                    model.save_weights(run_dir / ".best.weights.h5")
+                    (run_dir / ".best.weights.h5").replace(run_dir / "best.weights.h5")
+                    (run_dir / "best.json").write_text(json.dumps({"epoch": epoch + 1, "val_wer": wer,
+                                                                   "val_cer": cer}))
+                    on_improved(epoch + 1, wer, cer)
 
     class ProgressLines(keras.callbacks.Callback):
         """One progress line every ``every`` steps (for logs, where a progress bar is unreadable)."""
@@ -103,7 +161,7 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
 
     return [
         ValidationErrorRates(),
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        checkpoint,
         keras.callbacks.EarlyStopping(monitor="val_cer", mode="min", patience=config.train.patience),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq=50),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
@@ -119,6 +177,8 @@ def train(config: Config) -> Path:
     from recognizer.model import ModelConfig, build_model
 
     started = time.time()
+    strategy = make_strategy(config.train.strategy)
+    chief = is_chief(strategy)
     keras.utils.set_random_seed(config.train.seed)
     modality = config.train.modality
     features = feature_config(modality, config.features)
@@ -126,7 +186,9 @@ def train(config: Config) -> Path:
     if modality == "ink" and not config.vocabulary:
         vocab = Vocabulary.for_ink()
     model_config = ModelConfig.from_dict({**config.model, "input_dim": features.dim, "vocab_size": vocab.size})
-    run_dir = Path(config.train.run_dir) / config.train.name
+    run_dir = backup_root = Path(config.train.run_dir) / config.train.name
+    if not chief:  # other workers keep their logs apart and write no model
+        run_dir = run_dir / f"worker-{strategy.cluster_resolver.task_id}"
     run_dir.mkdir(parents=True, exist_ok=True)
 
     train_utts, valid_utts = load_sources(config.data.train, config.data), load_sources(config.data.valid, config.data)
@@ -136,17 +198,20 @@ def train(config: Config) -> Path:
     train_cache = cache_features(train_utts, features, vocab, augment_share=config.data.augment_share,
                                  seed=config.train.seed, **common)
     valid_cache = cache_features(valid_utts, features, vocab, **common)
-    def training_batches(drop_remainder):
-        return make_dataset(train_cache, config.train.batch_size, shuffle=True, seed=config.train.seed,
-                            spec_augment=config.train.spec_augment, subsampling=model_config.subsampling,
-                            drop_remainder=drop_remainder)
+    def training_batches(drop_remainder, first_epoch=0):
+        ds, n = make_dataset(train_cache, config.train.batch_size, shuffle=True, seed=config.train.seed,
+                             spec_augment=config.train.spec_augment, subsampling=model_config.subsampling,
+                             drop_remainder=drop_remainder, first_epoch=first_epoch)
+        return ds.with_options(_sharding_options()), n
 
     # Full batches only (fewer shapes to compile; a different remainder is left out each epoch),
     # unless the data is too small to fill one batch per bucket.
-    train_ds, n_train = training_batches(drop_remainder=True)
+    drop_all = True
+    train_ds, n_train = training_batches(drop_remainder=drop_all)
     steps_per_epoch = sum(1 for _ in train_ds)
     if steps_per_epoch == 0:
-        train_ds, n_train = training_batches(drop_remainder=False)
+        drop_all = False
+        train_ds, n_train = training_batches(drop_remainder=drop_all)
         steps_per_epoch = sum(1 for _ in train_ds)
     if steps_per_epoch == 0:
         raise ValueError("no training utterance fits (empty manifests, or every label too long for its audio)")
@@ -157,19 +222,32 @@ def train(config: Config) -> Path:
     size = f"{hours:.2f} h" if hours is not None else f"{frames} points"
     print(f"training on {n_train} utterances ({size}), validating on {len(valid_utts)}", flush=True)
 
-    model = build_model(model_config)
-    if config.train.init_from:
-        from recognizer.model_dir import WEIGHTS_FILE, resolve_model_path
+    replicas = strategy.num_replicas_in_sync
+    jit_compile = config.train.jit_compile and replicas == 1  # XLA does not compile cross-replica steps
+    if replicas > 1:
+        print(f"training on {replicas} replicas ({config.train.strategy}); batches are split between them",
+              flush=True)
+    # every worker restores from worker 0's checkpoint (runs/ on a shared filesystem)
+    checkpoint = StepCheckpoint(backup_root / "backup", steps_per_epoch, config.train.checkpoint_every_steps, chief)
+    with strategy.scope():
+        model = build_model(model_config)
+        if config.train.init_from:
+            from recognizer.model_dir import WEIGHTS_FILE, resolve_model_path
 
-        source = resolve_model_path(config.train.init_from) / WEIGHTS_FILE
-        model.load_weights(source)
-        print(f"starting from the weights of {source}", flush=True)
-    total = steps_per_epoch * config.train.epochs
-    floor = min(1.0, config.train.min_learning_rate / config.train.learning_rate)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, max(1, total - config.train.warmup_steps), alpha=floor,
-        warmup_target=config.train.learning_rate, warmup_steps=config.train.warmup_steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=5.0), jit_compile=config.train.jit_compile)
+            source = resolve_model_path(config.train.init_from) / WEIGHTS_FILE
+            model.load_weights(source)
+            print(f"starting from the weights of {source}", flush=True)
+        total = steps_per_epoch * config.train.epochs
+        floor = min(1.0, config.train.min_learning_rate / config.train.learning_rate)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0, max(1, total - config.train.warmup_steps), alpha=floor,
+            warmup_target=config.train.learning_rate, warmup_steps=config.train.warmup_steps)
+        optimizer = ReplicaClippedAdam(schedule, clipnorm=5.0)
+        model.compile(optimizer=optimizer, jit_compile=jit_compile)
+        first_epoch, first_step = checkpoint.restore(model)
+    if first_epoch or first_step:
+        print(f"resuming from the checkpoint at epoch {first_epoch + 1} step {first_step}/{steps_per_epoch} "
+              f"(optimizer step {int(model.optimizer.iterations.numpy())})", flush=True)
     groups = sorted({u.group for u in train_utts if u.group})
 
     def publish(epoch, wer, cer, validated, final=False):
@@ -191,18 +269,38 @@ def train(config: Config) -> Path:
 
     limit = min(config.train.valid_decode_limit, len(valid_utts))
     callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir, steps_per_epoch,
-                               lambda epoch, wer, cer: publish(epoch, wer, cer, limit))
-    model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, epochs=config.train.epochs,
-              callbacks=callbacks, shuffle=False, verbose=1 if sys.stderr.isatty() else 2)
+                               lambda epoch, wer, cer: publish(epoch, wer, cer, limit), checkpoint)
+    train_ds, _ = training_batches(drop_all, first_epoch=first_epoch)
+    fit = dict(callbacks=callbacks, shuffle=False, verbose=1 if sys.stderr.isatty() else 2)
+    if first_step and first_epoch < config.train.epochs:  # finish the interrupted epoch first
+        model.fit(train_ds.repeat().skip(first_step), steps_per_epoch=steps_per_epoch - first_step,
+                  initial_epoch=first_epoch, epochs=first_epoch + 1, **fit)
+        first_epoch += 1
+        train_ds, _ = training_batches(drop_all, first_epoch=first_epoch)
+    if first_epoch < config.train.epochs and not model.stop_training:
+        model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, initial_epoch=first_epoch,
+                  epochs=config.train.epochs, **fit)
 
     if (run_dir / "best.weights.h5").exists():
         model.load_weights(run_dir / "best.weights.h5")
     refs, hyps = transcribe_batches(model, valid_ds, vocab)
     wer, cer = error_rates(refs, hyps)
     best = json.loads((run_dir / "best.json").read_text()) if (run_dir / "best.json").exists() else {}
+    if not chief:
+        return Path(config.train.output_dir) / config.train.name
     out = publish(best.get("epoch"), wer, cer, len(refs), final=True)
+    checkpoint.clear()
     print(f"wrote {out}: validation WER {wer:.3f} CER {cer:.3f}")
     return out
+
+
+def _sharding_options():
+    """Split a generator dataset between workers by batch (it has no files to split by)."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return options
 
 
 def main(argv=None) -> int:
@@ -210,9 +308,12 @@ def main(argv=None) -> int:
     parser.add_argument("--config", type=Path, help="TOML file (pipelines/configs/*.toml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config value; repeatable")
+    parser.add_argument("--strategy", choices=STRATEGIES,
+                        help="tf.distribute strategy (same as --set train.strategy=...)")
     args = parser.parse_args(argv)
+    overrides = args.overrides + ([f"train.strategy={args.strategy}"] if args.strategy else [])
     try:
-        config = load_config(args.config, args.overrides)
+        config = load_config(args.config, overrides)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -84,6 +84,10 @@ def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_
     per stroke, the original point index each resampled point comes from."""
     raw = [s[:, :2] for s in ink.strokes]
     points = np.concatenate(raw)
+    peak = float(np.max(np.abs(points)))
+    if peak > 1e150:  # astronomically large coordinates: scale down first so differences cannot overflow
+        raw = [s / peak for s in raw]
+        points = points / peak
     scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
     strokes = [(s - points.mean(axis=0)) / scale for s in raw]  # well-conditioned before resampling
     uniform = np.concatenate([_resample_stroke(s, 0.01)[0] for s in strokes])

@@ -90,6 +90,17 @@ class CTCRecognizerModel(keras.Model):
             length = math.ceil(length / self.config.conv_stride)
         return length
 
+    def infer(self, inputs):
+        """Inference logits through a compiled graph, traced once for any length (an eager
+        call runs the LSTM steps one by one: about 30x slower on CPU)."""
+        if keras.backend.backend() != "tensorflow":
+            return self(inputs, training=False)
+        if getattr(self, "_infer_graph", None) is None:
+            import tensorflow as tf
+
+            self._infer_graph = tf.function(lambda x: self(x, training=False), reduce_retracing=True)
+        return self._infer_graph(inputs)
+
     def call(self, inputs, training=False):
         x, lengths = inputs["features"], inputs["lengths"]
         cfg = self.config
@@ -106,10 +117,27 @@ class CTCRecognizerModel(keras.Model):
         return self.logits(x)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Mean CTC loss over the batch from true logit and label lengths."""
+        """Mean CTC loss over the (global) batch from true logit and label lengths."""
         logit_lengths = self.output_lengths(x["lengths"])
         losses = ops.ctc_loss(y["labels"], y_pred, y["label_lengths"], logit_lengths, mask_index=0)
-        return ops.mean(losses)
+        return global_batch_mean(losses)
+
+
+def global_batch_mean(losses):
+    """The mean loss over the whole batch, or under tf.distribute this replica's share of it.
+
+    Keras sums the replicas' gradients and multiplies the logged loss by the number of
+    replicas, so each replica returns sum(own losses) / global batch size (uneven splits and
+    empty replicas included); on one device this is the plain mean.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            count = context.all_reduce(tf.distribute.ReduceOp.SUM, tf.cast(tf.shape(losses)[0], losses.dtype))
+            return tf.reduce_sum(losses) / tf.maximum(count, 1.0)
+    return ops.mean(losses)
 
 
 def build_model(config: ModelConfig) -> CTCRecognizerModel:

@@ -3,6 +3,10 @@
 Loading rebuilds the network from the JSON config and reads plain weights: no pickled
 code is ever executed.  Directories are written to a temporary sibling and renamed into
 place, so a crash never leaves a half-written model that loads.
+
+A single ``.keras`` file is accepted too when it was written by :func:`save_keras_file`
+(a Keras archive with this package's ``recognizer.json`` inside); it is loaded with Keras
+``safe_mode``, so a ``Lambda`` layer (arbitrary Python code) is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
+KERAS_SUFFIX = ".keras"
+KERAS_SPEC_ENTRY = "recognizer.json"  # our config + metadata inside a .keras archive
 MODELS_DIR = Path(__file__).resolve().parent.parent / "saved_models"
 
 
@@ -49,9 +55,9 @@ class ModelSpec:
 
 
 def resolve_model_path(name_or_path: str | Path) -> Path:
-    """A bundled model name (``speech-en``) or a directory path."""
+    """A bundled model name (``speech-en``), a directory path or a ``.keras`` file."""
     path = Path(name_or_path)
-    if path.is_dir():
+    if path.is_dir() or (path.suffix == KERAS_SUFFIX and path.is_file()):
         return path
     bundled = MODELS_DIR / str(name_or_path)
     if bundled.is_dir():
@@ -59,37 +65,66 @@ def resolve_model_path(name_or_path: str | Path) -> Path:
     raise ModelLoadError(f"model not found: {name_or_path} (neither a directory nor a bundled model)")
 
 
+def _read_keras_entry(path: Path) -> tuple[dict, dict]:
+    """(config, metadata) stored in a .keras archive by :func:`save_keras_file`."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if KERAS_SPEC_ENTRY not in archive.namelist():
+                raise ModelLoadError(f"{path}: not a recognizer model (a .keras file needs the {KERAS_SPEC_ENTRY} "
+                                     f"that recognizer.model_dir.save_keras_file writes)")
+            data = json.loads(archive.read(KERAS_SPEC_ENTRY))
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ModelLoadError(f"{path}: not a readable .keras archive ({error})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelLoadError(f"{path}: invalid {KERAS_SPEC_ENTRY} ({error})") from None
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: invalid {KERAS_SPEC_ENTRY}")
+    return data.get("config", {}), data.get("metadata", {})
+
+
 def read_spec(directory: str | Path) -> ModelSpec:
     """Parse and validate ``config.json`` (and ``metadata.json`` if present)."""
     directory = resolve_model_path(directory)
+    if directory.suffix == KERAS_SUFFIX and directory.is_file():
+        data, metadata = _read_keras_entry(directory)
+        return _validated_spec(data, metadata, directory)
     config_path = directory / CONFIG_FILE
     try:
         data = json.loads(config_path.read_text())
     except FileNotFoundError:
         raise ModelLoadError(f"{directory}: no {CONFIG_FILE}") from None
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ModelLoadError(f"{config_path}: invalid JSON ({error})") from None
+    metadata = {}
+    metadata_path = directory / METADATA_FILE
+    if metadata_path.exists():
+        try:
+            metadata = json.loads(metadata_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            metadata = {}
+    return _validated_spec(data, metadata, config_path)
+
+
+def _validated_spec(data, metadata, config_path: Path) -> ModelSpec:
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{config_path}: malformed config (not a JSON object)")
     version = data.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelLoadError(f"{config_path}: format_version {version!r} is not supported by this "
                              f"version (supports <= {FORMAT_VERSION}); upgrade the package")
     try:
         vocab = Vocabulary.from_dict(data["vocabulary"])
-        spec = ModelSpec(data["modality"], data["features"], data["model"], vocab)
+        spec = ModelSpec(data["modality"], data["features"], data["model"], vocab,
+                         metadata if isinstance(metadata, dict) else {})
     except (KeyError, TypeError, ValueError) as error:
         raise ModelLoadError(f"{config_path}: malformed config ({error})") from None
     if spec.modality not in MODALITIES:
         raise ModelLoadError(f"{config_path}: unknown modality {spec.modality!r}")
-    if spec.model.get("vocab_size") != vocab.size:
+    if not isinstance(spec.model, dict) or spec.model.get("vocab_size") != vocab.size:
         raise ModelLoadError(f"{config_path}: alphabet has {vocab.size} classes but the model outputs "
-                             f"{spec.model.get('vocab_size')}")
-    metadata_path = directory / METADATA_FILE
-    if metadata_path.exists():
-        try:
-            metadata = json.loads(metadata_path.read_text())
-        except json.JSONDecodeError:
-            metadata = {}
-        spec = ModelSpec(spec.modality, spec.features, spec.model, vocab, metadata)
+                             f"{spec.model.get('vocab_size') if isinstance(spec.model, dict) else '?'}")
     return spec
 
 
@@ -99,6 +134,8 @@ def load_keras_model(directory: str | Path):
 
     directory = resolve_model_path(directory)
     spec = read_spec(directory)
+    if directory.suffix == KERAS_SUFFIX and directory.is_file():
+        return spec, _load_keras_file(directory, spec)
     try:
         model = build_model(ModelConfig.from_dict(spec.model))
     except (TypeError, ValueError) as error:
@@ -109,9 +146,32 @@ def load_keras_model(directory: str | Path):
     try:
         model.load_weights(weights)
     except Exception as error:  # h5py/keras raise many types for damaged files
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelLoadError(f"{weights}: cannot read weights ({first_line})") from None
+        raise ModelLoadError(f"{weights}: cannot read weights ({_first_line(error)})") from None
     return spec, model
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _load_keras_file(path: Path, spec: ModelSpec):
+    """The model of a .keras archive, loaded with Keras safe_mode (no Lambda, no pickled code)."""
+    import keras
+
+    from recognizer.model import CTCRecognizerModel, ModelConfig
+
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:
+        if "Lambda" in str(error) or "safe_mode" in str(error):
+            raise ModelLoadError(f"{path}: refused: it holds a Lambda layer (arbitrary Python code), "
+                                 f"which Keras safe_mode does not load") from None
+        raise ModelLoadError(f"{path}: cannot load the .keras file ({_first_line(error)})") from None
+    if not isinstance(model, CTCRecognizerModel) or model.config != ModelConfig.from_dict(spec.model):
+        raise ModelLoadError(f"{path}: the network in the .keras file is not the one its {KERAS_SPEC_ENTRY} "
+                             f"describes")
+    return model
 
 
 def _model_only(model):
@@ -149,3 +209,23 @@ def save_model_dir(directory: str | Path, spec: ModelSpec, model, extra_files: d
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return directory
+
+
+def save_keras_file(path: str | Path, spec: ModelSpec, model) -> Path:
+    """One ``.keras`` archive (Keras format plus ``recognizer.json``), written atomically."""
+    import zipfile
+
+    path = Path(path)
+    if path.suffix != KERAS_SUFFIX:
+        raise ValueError(f"{path}: a .keras file name must end in {KERAS_SUFFIX}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp{KERAS_SUFFIX}")
+    try:
+        _model_only(model).save(tmp)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(KERAS_SPEC_ENTRY, json.dumps({"config": spec.to_json(), "metadata": spec.metadata}))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

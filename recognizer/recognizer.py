@@ -12,6 +12,7 @@ from recognizer.ctc import beam_decode, greedy_decode, words_from_alignment
 from recognizer.frontend import compute_features, load_input
 from recognizer.ink_features import point_index
 from recognizer.lm import LMScorer, NGramLM
+from recognizer.long_audio import LONG_AUDIO_SECONDS, file_duration, transcribe_long
 from recognizer.model_dir import ModelSpec, load_keras_model, resolve_model_path
 
 DEFAULT_MODELS = {"speech": "speech-en", "ink": "ink-en"}
@@ -110,11 +111,14 @@ class Recognizer:
     def logits(self, frames: np.ndarray) -> np.ndarray:
         """Per-frame logits ``(T', V)`` of one input's features ``(T, F)``."""
         x = {"features": frames[None].astype(np.float32), "lengths": np.array([len(frames)], np.int32)}
-        return np.asarray(self.model(x, training=False))[0]
+        return np.asarray(self.model.infer(x))[0]
 
     def transcribe(self, source, sample_rate: int | None = None, beam_width: int | None = None,
                    hot_words: dict[str, float] | None = None) -> Transcription:
         """Transcribe a file path, an audio array (16 kHz unless ``sample_rate``) or an Ink.
+
+        Audio longer than ``LONG_AUDIO_SECONDS`` goes through :mod:`recognizer.long_audio`:
+        files are streamed and cut into chunks at quiet points.
 
         ``beam_width`` and ``hot_words`` override the model's decoder settings for this call.
         """
@@ -125,7 +129,12 @@ class Recognizer:
             options = replace(options, beam_width=beam_width)
         elif options.hot_words and options.beam_width == 1:  # hot words need a beam to act on
             options = replace(options, beam_width=16)
+        if self.modality == "speech" and isinstance(source, (str, Path)) and \
+                (file_duration(source) or 0) > LONG_AUDIO_SECONDS:  # streamed in chunks
+            return transcribe_long(self, source, beam_width=beam_width, hot_words=hot_words)
         loaded = load_input(self.modality, source, sample_rate)
+        if self.modality == "speech" and loaded.size > LONG_AUDIO_SECONDS * SAMPLE_RATE:
+            return transcribe_long(self, loaded, SAMPLE_RATE, beam_width=beam_width, hot_words=hot_words)
         logits = self.logits(compute_features(self.modality, loaded, self.features))
         if options.beam_width > 1:
             alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))

@@ -89,7 +89,8 @@ class ModelCache:
 class BatchOptions:
     """What to run and where to put it (see ``--help`` for each option)."""
 
-    model: str | None = None  # None: the bundled model for each file's type
+    model: str | tuple[str, ...] | None = None  # None: the bundled model for each file's type;
+    # several: each file goes to the one that reads its type (speech or ink)
     fmt: str = "text"
     output_dir: Path | None = None
     beam_width: int | None = None
@@ -110,9 +111,23 @@ class BatchSummary:
                f"{self.skipped} skipped (output exists)"
 
 
+def _model_for(modality: str, model) -> str:
+    """The model (name or path) that reads ``modality`` among those given with --model."""
+    if not model:
+        return DEFAULT_MODELS[modality]
+    if isinstance(model, str) or len(model) == 1:
+        return model if isinstance(model, str) else model[0]
+    from recognizer.model_dir import read_spec
+
+    for candidate in model:
+        if read_spec(candidate).modality == modality:
+            return candidate
+    raise ValueError(f"none of the models given reads {modality}")
+
+
 def _transcribe_one(name: str, models: ModelCache, options: BatchOptions) -> str:
     modality = modality_of_path(name)
-    recognizer = models.get(options.model or DEFAULT_MODELS[modality])
+    recognizer = models.get(_model_for(modality, options.model))
     if recognizer.modality != modality:
         raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
                          f"reads {recognizer.modality}")
@@ -190,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("files", nargs="*", help="audio files (wav, flac, ogg, mp3, ...) or ink files "
                                                  "(.inkml, IAM-OnDB .xml, .json)")
     parser.add_argument("--input-list", type=Path, help="a text file with one input path per line")
-    parser.add_argument("--model", help=f"bundled model name or model directory (default: {DEFAULT_MODELS['speech']} "
-                                        f"for audio, {DEFAULT_MODELS['ink']} for ink)")
+    parser.add_argument("--model", action="append",
+                        help=f"bundled model name, model directory or .keras file (default: {DEFAULT_MODELS['speech']} "
+                             f"for audio, {DEFAULT_MODELS['ink']} for ink); give it twice, a speech and an ink "
+                             f"model, to transcribe a mixed batch")
     parser.add_argument("--format", choices=FORMATS, default="text", dest="fmt")
     parser.add_argument("--output-dir", type=Path, help="write one output file per input here; inputs whose "
                                                         "output exists are skipped, so a rerun resumes")
@@ -224,7 +241,8 @@ def cli(argv=None) -> int:
     if not files:
         parser.error("no input files (give FILE... or --input-list)")
     batch = args.input_list is not None or args.output_dir is not None
-    options = BatchOptions(args.model, args.fmt, args.output_dir, args.beam_width,
+    model = tuple(args.model) if args.model and len(args.model) > 1 else (args.model or [None])[0]
+    options = BatchOptions(model, args.fmt, args.output_dir, args.beam_width,
                            None if args.lm.lower() == "none" else args.lm, hot_words, args.debug, batch)
     summary = transcribe_files(files, options)
     return 1 if summary.failed else 0

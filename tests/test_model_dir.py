@@ -103,3 +103,28 @@ def test_saved_weights_leave_out_optimizer_state(tmp_path):
     size = (compiled_dir / "model.weights.h5").stat().st_size
     assert size <= 1.05 * (directory / "model.weights.h5").stat().st_size
     assert np.array_equal(load_keras_model(compiled_dir)[1].get_weights()[0], model.get_weights()[0])
+
+
+def test_crash_during_save_leaves_the_old_model_loadable(tmp_path, monkeypatch):
+    import h5py
+
+    directory, model = make_model_dir(tmp_path / "m")
+    spec = read_spec(directory)
+    before = load_keras_model(directory)[1].get_weights()
+
+    def crash(self, *args, **kwargs):  # dies half-way through writing the weights
+        raise OSError("disk full")
+
+    monkeypatch.setattr(h5py.Group, "create_dataset", crash)
+    with pytest.raises(OSError):
+        save_model_dir(directory, spec, build_model(model.config))
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary left, nothing half-written
+    after = load_keras_model(directory)[1].get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    # a kill -9 leaves the hidden temporary behind; it is never taken for the model
+    (tmp_path / ".m.abandoned").mkdir()
+    (tmp_path / ".m.abandoned" / "config.json").write_text("{")
+    assert load_keras_model(directory)[1] is not None
+    with pytest.raises(ModelLoadError, match="model not found"):
+        read_spec(tmp_path / "m2")
