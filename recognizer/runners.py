@@ -107,7 +107,10 @@ class TFLiteRunner(Runner):
             raise ModelLoadError(f"{directory}: no {file} (run python -m pipelines.export {directory})")
         info_path = directory / TFLITE_INFO
         self.info = json.loads(info_path.read_text()) if info_path.exists() else {}
-        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        from recognizer.quiet import native_stderr_silenced
+
+        with native_stderr_silenced():  # LiteRT logs "Created TensorFlow Lite XNNPACK delegate" on stderr
+            self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]["index"]
         self.takes_audio = self.input["name"].endswith("waveform") or len(self.input["shape"]) == 2
@@ -116,8 +119,11 @@ class TFLiteRunner(Runner):
     def _run(self, x: np.ndarray) -> np.ndarray:
         interpreter = self.interpreter
         if self.shape != x.shape:
+            from recognizer.quiet import native_stderr_silenced
+
             interpreter.resize_tensor_input(self.input["index"], list(x.shape), strict=False)
-            interpreter.allocate_tensors()
+            with native_stderr_silenced():
+                interpreter.allocate_tensors()
             self.shape = x.shape
         interpreter.reset_all_variables()  # fused LSTM states are variable tensors: start from zero
         interpreter.set_tensor(self.input["index"], x)
