@@ -82,3 +82,25 @@ def print_report(report: dict, info: dict | None = None) -> None:
               f"{r['megabytes']:>6.2f} {r['ms_per_audio_second']:>11.2f}")
     if info and isinstance(info.get("lstm"), dict):
         print(f"lstm graph: {info['lstm']}")
+
+
+def main(argv=None) -> int:
+    """``python -m pipelines.parity MODEL_DIR [CSV] [--limit N]``: the report of an exported directory."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.parity", description=main.__doc__)
+    parser.add_argument("model")
+    parser.add_argument("csv", nargs="?")
+    parser.add_argument("--limit", type=int, default=100)
+    args = parser.parse_args(argv)
+    from recognizer.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    print_report(parity_report(args.model, args.csv, args.limit))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
