@@ -33,7 +33,7 @@ def _rows(csv: str | None, limit: int):
     return read_manifest(path)[:limit], str(path)
 
 
-def parity_report(model, csv: str | None = None, limit: int = 100) -> dict:
+def parity_report(model, csv: str | None = None, limit: int = 100, log=lambda *_: None) -> dict:
     """Run every runtime of the model directory on the manifest's files; returns the figures."""
     import jiwer
 
@@ -56,6 +56,7 @@ def parity_report(model, csv: str | None = None, limit: int = 100) -> dict:
             else:
                 logits.append(runner.logits(compute_features(spec.modality, x, spec.feature_config)))
         elapsed = time.perf_counter() - started
+        log(f"{name}: {elapsed:.1f} s for {len(inputs)} inputs")
         texts = [greedy_text(lg, spec.vocabulary) for lg in logits]
         results[name] = {"logits": logits, "texts": texts, "bytes": _size(path), "seconds": elapsed}
     keras = results["keras"]
@@ -96,7 +97,7 @@ def main(argv=None) -> int:
     from recognizer.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    print_report(parity_report(args.model, args.csv, args.limit))
+    print_report(parity_report(args.model, args.csv, args.limit, log=lambda text: print(text, flush=True)))
     return 0
 
 
