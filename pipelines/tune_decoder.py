@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     import_tensorflow_quietly()
     from recognizer.recognizer import Recognizer
 
-    recognizer = Recognizer.load(args.model, lm=None)
+    recognizer = Recognizer.load(args.model, lm=None, runner="keras")  # logits of feature frames
     utterances = [u for s in args.sources for u in load_source(s)][: args.limit]
     references = [recognizer.vocab.normalize(u.transcript) for u in utterances]
     logits = utterance_logits(recognizer, utterances)

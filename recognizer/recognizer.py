@@ -13,7 +13,8 @@ from recognizer.frontend import compute_features, load_input
 from recognizer.ink_features import point_index
 from recognizer.lm import LMScorer, NGramLM
 from recognizer.long_audio import LONG_AUDIO_SECONDS, file_duration, transcribe_long
-from recognizer.model_dir import ModelSpec, load_keras_model, resolve_model_path
+from recognizer.model_dir import ModelSpec, read_spec, resolve_model_path
+from recognizer.runners import Runner, load_runner, subsampling
 
 DEFAULT_MODELS = {"speech": "speech-en", "ink": "ink-en"}
 DEFAULT_SPEECH_MODEL = DEFAULT_MODELS["speech"]
@@ -70,29 +71,41 @@ class DecoderOptions:
 
 
 class Recognizer:
-    """A loaded model plus its feature front-end and decoder."""
+    """A loaded model (behind a :class:`~recognizer.runners.Runner`) plus its front-end and decoder."""
 
-    def __init__(self, spec: ModelSpec, model, lm: NGramLM | None = None, decoder: DecoderOptions = DecoderOptions()):
+    def __init__(self, spec: ModelSpec, runner: Runner, lm: NGramLM | None = None,
+                 decoder: DecoderOptions = DecoderOptions()):
         self.spec = spec
-        self.model = model
+        self.runner = runner
         self.lm = lm
         self.decoder = decoder
         self.modality = spec.modality
         self.features = spec.feature_config
         self.vocab = spec.vocabulary
-        subsampling = model.config.subsampling
-        self.frame_seconds = self.features.frame_seconds * subsampling if self.modality == "speech" else 1.0
+        self.subsampling = subsampling(spec)
+        self.frame_seconds = self.features.frame_seconds * self.subsampling if self.modality == "speech" else 1.0
+
+    @property
+    def model(self):
+        """The Keras model (Keras runner only)."""
+        return self.runner.model
 
     @classmethod
-    def load(cls, name_or_path: str | Path = DEFAULT_SPEECH_MODEL, lm: str | Path | None = "auto") -> "Recognizer":
+    def load(cls, name_or_path: str | Path = DEFAULT_SPEECH_MODEL, lm: str | Path | None = "auto",
+             runner: str = "auto") -> "Recognizer":
         """Load a bundled model by name (``speech-en``) or a model directory.
+
+        ``runner``: ``keras``, ``saved_model``, ``tflite`` (LiteRT; no TensorFlow import) or
+        ``auto`` (default): ``tflite`` when the directory has an up-to-date ``model.tflite``
+        (see ``python -m pipelines.export``), else ``keras``.
 
         ``lm="auto"`` uses the directory's ``lm.arpa``/``lm.arpa.gz`` when it has one (with the
         decoder settings stored in its metadata), ``None`` decodes without one, and a path loads
         that ARPA file.
         """
         directory = resolve_model_path(name_or_path)
-        spec, model = load_keras_model(directory)
+        spec = read_spec(directory)
+        model = load_runner(directory, spec, runner)
         decoder = DecoderOptions.from_dict(spec.metadata.get("decoder", {}))
         if lm == "auto":
             lm = next((p for p in (directory / "lm.arpa.gz", directory / "lm.arpa") if p.exists()), None)
@@ -110,8 +123,7 @@ class Recognizer:
 
     def logits(self, frames: np.ndarray) -> np.ndarray:
         """Per-frame logits ``(T', V)`` of one input's features ``(T, F)``."""
-        x = {"features": frames[None].astype(np.float32), "lengths": np.array([len(frames)], np.int32)}
-        return np.asarray(self.model.infer(x))[0]
+        return self.runner.logits(frames)
 
     def transcribe(self, source, sample_rate: int | None = None, beam_width: int | None = None,
                    hot_words: dict[str, float] | None = None) -> Transcription:
@@ -135,7 +147,10 @@ class Recognizer:
         loaded = load_input(self.modality, source, sample_rate)
         if self.modality == "speech" and loaded.size > LONG_AUDIO_SECONDS * SAMPLE_RATE:
             return transcribe_long(self, loaded, SAMPLE_RATE, beam_width=beam_width, hot_words=hot_words)
-        logits = self.logits(compute_features(self.modality, loaded, self.features))
+        if self.runner.takes_audio:
+            logits = self.runner.audio_logits(loaded)
+        else:
+            logits = self.logits(compute_features(self.modality, loaded, self.features))
         if options.beam_width > 1:
             alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))
         else:
@@ -145,7 +160,7 @@ class Recognizer:
         text = " ".join(w.word for w in words)
         if self.modality == "ink":
             index = point_index(loaded, self.features)
-            step = self.model.config.subsampling
+            step = self.subsampling
             spans = []
             for w in words:
                 first = index[min(w.first_frame * step, len(index) - 1)]

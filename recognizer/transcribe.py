@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recognizer.frontend import modality_of_path
-from recognizer.quiet import import_tensorflow_quietly
 from recognizer.recognizer import DEFAULT_MODELS, Recognizer, Transcription
+from recognizer.runners import RUNNERS
 
 FORMATS = ("text", "json", "srt", "vtt")
 
@@ -67,15 +67,15 @@ def _one_line(error: BaseException) -> str:
 class ModelCache:
     """Loads each model once, on first use; a model that fails to load fails every file using it."""
 
-    def __init__(self, lm: str | None = "auto"):
+    def __init__(self, lm: str | None = "auto", runner: str = "auto"):
         self.loaded: dict = {}
         self.lm = lm
+        self.runner = runner
 
     def get(self, name: str) -> Recognizer:
         if name not in self.loaded:
             try:
-                import_tensorflow_quietly()
-                self.loaded[name] = Recognizer.load(name, lm=self.lm)
+                self.loaded[name] = Recognizer.load(name, lm=self.lm, runner=self.runner)
             except Exception as error:
                 self.loaded[name] = RuntimeError(f"model {name}: {_one_line(error)}")
                 self.loaded[name].__cause__ = error
@@ -98,6 +98,7 @@ class BatchOptions:
     hot_words: dict = field(default_factory=dict)
     debug: bool = False
     progress: bool = False  # progress lines and a summary on stderr
+    runner: str = "auto"  # keras, saved_model, tflite or auto (tflite when exported)
 
 
 @dataclass
@@ -142,7 +143,7 @@ def transcribe_files(files: list[str], options: BatchOptions = BatchOptions(), o
     A failing file prints ``error: FILE: problem`` and the others go on.  With an output
     folder, files whose output already exists are skipped, so an interrupted batch resumes.
     """
-    models, summary, written = ModelCache(options.lm), BatchSummary(), {}
+    models, summary, written = ModelCache(options.lm, options.runner), BatchSummary(), {}
     if options.output_dir is not None:
         options.output_dir.mkdir(parents=True, exist_ok=True)
     started, every = time.monotonic(), max(1, min(100, len(files) // 20))
@@ -219,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "the model's own lm.arpa if it has one")
     parser.add_argument("--hot-words", default="",
                         help="comma-separated words to favour, each optionally with a boost: 'alice:4,bob'")
+    parser.add_argument("--runner", choices=RUNNERS, default="auto",
+                        help="inference runtime: TFLite through LiteRT (fast start, no TensorFlow), Keras or "
+                             "the exported SavedModel; default auto: tflite when the model directory has "
+                             "an up-to-date model.tflite, else keras")
     parser.add_argument("--debug", action="store_true", help="print tracebacks for failures")
     return parser
 
@@ -243,7 +248,8 @@ def cli(argv=None) -> int:
     batch = args.input_list is not None or args.output_dir is not None
     model = tuple(args.model) if args.model and len(args.model) > 1 else (args.model or [None])[0]
     options = BatchOptions(model, args.fmt, args.output_dir, args.beam_width,
-                           None if args.lm.lower() == "none" else args.lm, hot_words, args.debug, batch)
+                           None if args.lm.lower() == "none" else args.lm, hot_words, args.debug, batch,
+                           args.runner)
     summary = transcribe_files(files, options)
     return 1 if summary.failed else 0
 
