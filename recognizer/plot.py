@@ -1,8 +1,8 @@
 """Figures for notebooks and reports: waveform, MFCC frames, CTC alignment, ink, error rates.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so nothing
-is kept in a global figure list and no window is opened: show it in a notebook by making it
-the last expression of a cell (or ``display(fig)``), write it with ``fig.savefig("x.png")``.
+is kept in a global figure list and no window is opened: a notebook shows it as a PNG when it
+is the last expression of a cell (or with ``display(fig)``); ``fig.savefig("x.png")`` writes it.
 matplotlib is imported only when a function here is called; on a machine without a
 display the Agg backend is selected, so a later ``import matplotlib.pyplot`` cannot try
 to open a GUI.
@@ -27,17 +27,34 @@ BLANK_LABEL = "\u2205"  # shown for the CTC blank in the alignment plot
 SPACE_LABEL = "\u2423"  # shown for the space character
 
 
+_FIGURE_CLASS = None
+
+
 def _new_figure(width: float, height: float):
-    """A pyplot-free Figure (lazily importing matplotlib, Agg when headless)."""
-    import matplotlib
+    """A pyplot-free Figure (lazily importing matplotlib, Agg when headless) that shows itself
+    as a PNG in notebooks."""
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        import matplotlib
 
-    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or
-                                                         os.environ.get("WAYLAND_DISPLAY"))
-    if headless and not os.environ.get("MPLBACKEND") and "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+        headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or
+                                                             os.environ.get("WAYLAND_DISPLAY"))
+        if headless and not os.environ.get("MPLBACKEND") and "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")
+        from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+        class NotebookFigure(Figure):
+            """A Figure that IPython/Jupyter displays as a PNG when it is a cell's result."""
+
+            def _repr_png_(self):
+                import io
+
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", dpi=100)
+                return buffer.getvalue()
+
+        _FIGURE_CLASS = NotebookFigure
+    return _FIGURE_CLASS(figsize=(width, height), layout="constrained")
 
 
 def frame_probabilities(recognizer, source, sample_rate: int | None = None) -> np.ndarray:

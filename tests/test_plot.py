@@ -91,3 +91,8 @@ def test_error_rates_has_a_wer_and_cer_bar_per_group(tmp_path):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a\n(3)", "b\n(1)", "all\n(4)"]
     fig.savefig(tmp_path / "e.png")
     assert (tmp_path / "e.png").stat().st_size > 1000
+
+
+def test_figures_show_themselves_as_png_in_notebooks():
+    fig = plot.plot_mfcc(np.zeros((10, 4), np.float32))
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
