@@ -60,8 +60,9 @@ def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm
     groups = {name: {"files": len(items), **dict(zip(("wer", "cer"), error_rates(
         [r["reference"] for r in items], [r["hypothesis"] for r in items])))} for name, items in sorted(by_group.items())}
     overall = dict(zip(("wer", "cer"), error_rates([r["reference"] for r in rows], [r["hypothesis"] for r in rows])))
-    settings = {"model": str(model), "manifests": [str(m) for m in manifests], "beam_width": recognizer.decoder.beam_width
-                if beam_width is None else beam_width, "lm": recognizer.lm is not None, "noise_snr": noise_snr}
+    settings = {"model": str(model), "manifests": [str(m) for m in manifests],
+                "beam_width": recognizer.decoder.beam_width if beam_width is None else beam_width,
+                "lm": recognizer.lm is not None, "noise_snr": noise_snr}
     return {"rows": rows, "groups": groups, "overall": {"files": len(rows), **overall}, "settings": settings}
 
 

@@ -6,7 +6,8 @@ from recognizer.ink import load_ink
 
 STROKES = """<?xml version="1.0" encoding="ISO-8859-1"?>
 <WhiteboardCaptureSession><StrokeSet>
-<Stroke colour="black" start_time="1.0" end_time="1.1"><Point x="10" y="20" time="1.0"/><Point x="12" y="25" time="1.05"/></Stroke>
+<Stroke colour="black" start_time="1.0" end_time="1.1">
+<Point x="10" y="20" time="1.0"/><Point x="12" y="25" time="1.05"/></Stroke>
 </StrokeSet></WhiteboardCaptureSession>
 """
 ASCII = "Name: a01-000u\n\nOCR:\n\nA MOVE to stop\nMr. Gaitskell\n\nCSR:\n\nA MOVE to stop\nMr. Gaitskell from\n"
