@@ -89,6 +89,14 @@ def worst_files(result: dict, count: int = 10) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["wer"], -r["cer"], r["file"]))[:count]
 
 
+def _shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it is inside it, else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def worst_files_markdown(result: dict, count: int = 10) -> str:
     rows = worst_files(result, count)
     lines = [f"# The {len(rows)} files with the most errors", ""]
@@ -97,7 +105,8 @@ def worst_files_markdown(result: dict, count: int = 10) -> str:
     lines.append("S: substituted word, D: deleted (missed) word, I: inserted word.")
     for i, r in enumerate(rows, 1):
         lines += ["", f"## {i}. `{Path(r['file']).name}`", "",
-                  f"group `{r['group']}`, WER {100 * r['wer']:.1f} %, CER {100 * r['cer']:.1f} %, file `{r['file']}`",
+                  f"group `{r['group']}`, WER {100 * r['wer']:.1f} %, CER {100 * r['cer']:.1f} %, "
+                  f"file `{_shown_path(r['file'])}`",
                   "", "```", aligned(r["reference"], r["hypothesis"]), "```"]
     return "\n".join(lines) + "\n"
 

@@ -226,6 +226,6 @@ def plot_error_rates(groups: dict, overall: dict | None = None, title: str | Non
                   fontsize=8)
     ax.set_ylabel("error rate (%)")
     ax.set_ylim(0, max(10.0, float(max(wer.max(initial=0), cer.max(initial=0))) * 1.15))
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_title(title or "error rates per group (files in parentheses)")
     return fig

@@ -56,3 +56,10 @@ def test_worst_files_are_sorted_and_aligned():
     assert text.startswith("# The 1 files") and "## 1. `c.wav`" in text and "a.wav" not in text
     assert "REF: good morning" in text and "WER 100.0 %" in text
     assert "without an error" in worst_files_markdown({"rows": rows[1:2]})
+
+
+def test_worst_files_show_paths_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    row = {"file": str(tmp_path / "corpus" / "a.wav"), "group": "g", "reference": "a b", "hypothesis": "a",
+           "wer": 0.5, "cer": 0.5}
+    assert "file `corpus/a.wav`" in worst_files_markdown({"rows": [row]})
