@@ -44,6 +44,17 @@ def read_manifest(path: str | Path) -> list[Utterance]:
     return out
 
 
+def write_ink_manifest(path: str | Path, rows) -> Path:
+    """Write an ink manifest (``ink_filename,transcript,group``) from (file, text, group) rows."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["ink_filename", "transcript", "group"])
+        writer.writerows(rows)
+    return path
+
+
 def _features_job(args):
     """Features of one example, or the one-line reason it cannot be read."""
     modality, utterance, feature_config, augment_seed = args

@@ -16,9 +16,10 @@ Line N of a form's ``CSR:`` section is the transcript of ``<form>-NN.xml``.  The
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
+
+from pipelines.data import write_ink_manifest
 
 
 def form_lines(text_file: Path) -> list[str]:
@@ -41,12 +42,7 @@ def write_manifest(root: str | Path, out: str | Path) -> Path:
                 rows.append([strokes.resolve(), text, text_file.stem.split("-")[0]])
     if not rows:
         raise ValueError(f"{root}: no lineStrokes/**/*.xml with a transcript in ascii/**/*.txt")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["ink_filename", "transcript", "group"])
-        writer.writerows(rows)
-    return out
+    return write_ink_manifest(out, rows)
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,6 @@ Coordinates are device-like: y grows downward, units are arbitrary "pixels".
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import sys
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.data import write_ink_manifest
 from recognizer.ink import Ink, write_inkml, write_json
 from recognizer.vocab import INK_ALPHABET
 
@@ -157,11 +157,7 @@ def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: st
             rows.append((path.resolve(), text, f"hershey:{font}"))
             if (i + 1) % 1000 == 0 or i + 1 == len(split_texts):
                 print(f"{name}: {i + 1}/{len(split_texts)}", file=sys.stderr, flush=True)
-        manifests[name] = out / f"{name}.csv"
-        with manifests[name].open("w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["ink_filename", "transcript", "group"])
-            w.writerows(rows)
+        manifests[name] = write_ink_manifest(out / f"{name}.csv", rows)
     return manifests
 
 
