@@ -13,6 +13,7 @@ import numpy as np
 
 from recognizer.ink import Ink
 
+MAX_ASPECT = 200.0  # the widest line, in writing heights, whose height is measured as written
 FEATURE_NAMES = ("dx", "dy", "pen_up", "cos", "sin", "curv_cos", "curv_sin")
 
 
@@ -91,7 +92,10 @@ def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_
     scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
     strokes = [(s - points.mean(axis=0)) / scale for s in raw]  # well-conditioned before resampling
     uniform = np.concatenate([_resample_stroke(s, 0.01)[0] for s in strokes])
-    height = writing_height(uniform, config.height_quantiles)
+    # a flat scribble (all y nearly equal) must not count as microscopic writing: the height is
+    # at least 1/MAX_ASPECT of the ink's extent, which bounds the number of resampled points
+    extent = float(np.max(np.ptp(uniform, axis=0))) if len(uniform) else 1.0
+    height = max(writing_height(uniform, config.height_quantiles), extent / MAX_ASPECT)
     strokes = [s / height for s in strokes]
     if config.slant_correction:
         strokes = _deslant(strokes)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from recognizer.ink import Ink
-from recognizer.ink_features import FEATURE_NAMES, InkFeatureConfig, ink_features, normalize_ink
+from recognizer.ink_features import FEATURE_NAMES, MAX_ASPECT, InkFeatureConfig, ink_features, normalize_ink
 
 
 def handwriting(seed=0):
@@ -72,3 +72,10 @@ def test_point_index_maps_rows_to_original_points():
     for k, stroke in enumerate(ink.strokes):
         assert np.all(np.diff(index[index[:, 0] == k, 1]) >= 0)
         assert index[index[:, 0] == k, 1].max() < len(stroke)
+
+
+def test_flat_scribble_does_not_explode_into_millions_of_points():
+    # found by hypothesis: a nearly horizontal line used to be measured as writing 1e-5 high
+    ink = Ink([np.array([[0.0, -1e-5, 0.0], [16959.0, 0.0, 1.0]])], "")
+    features = ink_features(ink)
+    assert np.all(np.isfinite(features)) and len(features) <= 2 * MAX_ASPECT / InkFeatureConfig().step + 2
