@@ -59,12 +59,11 @@ def _new_figure(width: float, height: float):
 
 def frame_probabilities(recognizer, source, sample_rate: int | None = None) -> np.ndarray:
     """Per-output-frame character probabilities ``(T', V)`` of one input (path, array or Ink):
-    the softmax of :meth:`Recognizer.logits`; column 0 is the CTC blank."""
+    the softmax of :meth:`Recognizer.input_logits`; column 0 is the CTC blank."""
     from recognizer.ctc import log_softmax
-    from recognizer.frontend import compute_features, load_input
+    from recognizer.frontend import load_input
 
-    loaded = load_input(recognizer.modality, source, sample_rate)
-    logits = recognizer.logits(compute_features(recognizer.modality, loaded, recognizer.features))
+    logits = recognizer.input_logits(load_input(recognizer.modality, source, sample_rate))
     return np.exp(log_softmax(logits))
 
 

@@ -125,6 +125,13 @@ class Recognizer:
         """Per-frame logits ``(T', V)`` of one input's features ``(T, F)``."""
         return self.runner.logits(frames)
 
+    def input_logits(self, loaded) -> np.ndarray:
+        """Per-frame logits of one loaded input (16 kHz audio or Ink), through the runner's own
+        front-end when it reads audio (a TFLite PCM model), else through the NumPy features."""
+        if self.runner.takes_audio:
+            return self.runner.audio_logits(loaded)
+        return self.logits(compute_features(self.modality, loaded, self.features))
+
     def transcribe(self, source, sample_rate: int | None = None, beam_width: int | None = None,
                    hot_words: dict[str, float] | None = None) -> Transcription:
         """Transcribe a file path, an audio array (16 kHz unless ``sample_rate``) or an Ink.
@@ -147,10 +154,7 @@ class Recognizer:
         loaded = load_input(self.modality, source, sample_rate)
         if self.modality == "speech" and loaded.size > LONG_AUDIO_SECONDS * SAMPLE_RATE:
             return transcribe_long(self, loaded, SAMPLE_RATE, beam_width=beam_width, hot_words=hot_words)
-        if self.runner.takes_audio:
-            logits = self.runner.audio_logits(loaded)
-        else:
-            logits = self.logits(compute_features(self.modality, loaded, self.features))
+        logits = self.input_logits(loaded)
         if options.beam_width > 1:
             alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))
         else:
