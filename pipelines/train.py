@@ -17,7 +17,6 @@ import datetime
 import json
 import sys
 import time
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -48,30 +47,12 @@ def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, fl
     return float(jiwer.wer(list(refs), list(hyps))), float(jiwer.cer(list(refs), list(hyps)))
 
 
-_FORWARD = weakref.WeakKeyDictionary()
-
-
-def forward_function(model, dim: int):
-    """``model``'s inference pass as one graph traced once for every batch shape, returning
-    (logits, output lengths): called eagerly, its LSTMs step through time in Python, which
-    makes decoding the validation set far slower than training on it."""
-    import tensorflow as tf
-
-    if model not in _FORWARD:
-        @tf.function(input_signature=(tf.TensorSpec([None, None, dim], tf.float32), tf.TensorSpec([None], tf.int32)))
-        def forward(features, lengths):
-            return model({"features": features, "lengths": lengths}, training=False), model.output_lengths(lengths)
-
-        _FORWARD[model] = forward
-    return _FORWARD[model]
-
-
 def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = None) -> tuple[list, list]:
     """Greedy transcripts and references for the batches of ``dataset``."""
     refs, hyps = [], []
     for x, y in dataset:
-        forward = forward_function(model, int(x["features"].shape[-1]))
-        logits, out_lengths = (t.numpy() for t in forward(x["features"], x["lengths"]))
+        logits = model.infer(x["features"], x["lengths"]).numpy()
+        out_lengths = np.asarray(model.output_lengths(x["lengths"]))
         for i in range(logits.shape[0]):
             hyps.append(vocab.decode(greedy_decode(logits[i, : out_lengths[i]]).labels))
             refs.append(vocab.decode(y["labels"][i, : y["label_lengths"][i]].numpy()))

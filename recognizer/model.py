@@ -90,16 +90,17 @@ class CTCRecognizerModel(keras.Model):
             length = math.ceil(length / self.config.conv_stride)
         return length
 
-    def infer(self, inputs):
-        """Inference logits through a compiled graph, traced once for any length (an eager
-        call runs the LSTM steps one by one: about 30x slower on CPU)."""
-        if keras.backend.backend() != "tensorflow":
-            return self(inputs, training=False)
+    def infer(self, features, lengths):
+        """Inference logits of a padded batch through one graph traced once for every batch
+        shape (called eagerly, the LSTMs step through time in Python: ~30-50x slower on CPU)."""
         if getattr(self, "_infer_graph", None) is None:
             import tensorflow as tf
 
-            self._infer_graph = tf.function(lambda x: self(x, training=False), reduce_retracing=True)
-        return self._infer_graph(inputs)
+            signature = (tf.TensorSpec([None, None, self.config.input_dim], tf.float32),
+                         tf.TensorSpec([None], tf.int32))
+            self._infer_graph = tf.function(
+                lambda f, n: self({"features": f, "lengths": n}, training=False), input_signature=signature)
+        return self._infer_graph(features, lengths)
 
     def call(self, inputs, training=False):
         x, lengths = inputs["features"], inputs["lengths"]

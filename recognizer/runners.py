@@ -60,18 +60,10 @@ class KerasRunner(Runner):
         from recognizer.quiet import import_tensorflow_quietly
 
         import_tensorflow_quietly()
-        import tensorflow as tf
-
         _, self.model = load_keras_model(directory)
-        dim = self.model.config.input_dim
-        # one graph for every length (eager Keras LSTMs step through time in Python: ~50x slower)
-        self._call = tf.function(lambda features, lengths: self.model({"features": features, "lengths": lengths},
-                                                                      training=False),
-                                 input_signature=[tf.TensorSpec([None, None, dim], tf.float32),
-                                                  tf.TensorSpec([None], tf.int32)])
 
     def logits(self, frames):
-        return self._call(frames[None].astype(np.float32), np.array([len(frames)], np.int32)).numpy()[0]
+        return self.model.infer(frames[None].astype(np.float32), np.array([len(frames)], np.int32)).numpy()[0]
 
 
 class SavedModelRunner(Runner):
