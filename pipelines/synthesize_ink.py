@@ -137,10 +137,15 @@ def ink_texts(count: int, seed: int) -> list[str]:
     return texts[:count]
 
 
-def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json") -> dict:
-    """Write train / valid_seen / valid_heldout splits; returns manifest paths."""
+def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",
+                     render_seed: int | None = None) -> dict:
+    """Write train / valid_seen / valid_heldout splits; returns manifest paths.
+
+    ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the fonts
+    and distortions.  The same ``seed`` with another ``render_seed`` writes the same lines in
+    new hands: more training ink without new texts, so nothing leaks into validation."""
     texts = ink_texts(count + 2 * valid_count, seed)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if render_seed is None else render_seed)
     splits = {"train": (texts[:count], TRAIN_FONTS),
               "valid_seen": (texts[count:count + valid_count], TRAIN_FONTS),
               "valid_heldout": (texts[count + valid_count:], HELD_OUT_FONTS)}
@@ -168,8 +173,11 @@ def main(argv=None) -> int:
     parser.add_argument("--valid-count", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--format", choices=("json", "inkml"), default="json")
+    parser.add_argument("--render-seed", type=int, help="fonts and distortions (default: --seed); the texts "
+                                                        "of --seed drawn anew")
     args = parser.parse_args(argv)
-    for name, path in build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format).items():
+    splits = build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format, args.render_seed)
+    for name, path in splits.items():
         print(f"{name}: {path}")
     return 0
 

@@ -228,3 +228,26 @@ def plot_error_rates(groups: dict, overall: dict | None = None, title: str | Non
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_title(title or "error rates per group (files in parentheses)")
     return fig
+
+
+def plot_runtimes(report: dict, title: str | None = None):
+    """Size on disk and latency per runtime side by side, each bar labelled with the share of
+    files whose text equals the reference runtime's (``report`` as
+    :func:`pipelines.parity.parity_report` returns it)."""
+    names = list(report["runtimes"])
+    rows = [report["runtimes"][n] for n in names]
+    unit = "ms per second of audio" if report.get("modality", "speech") == "speech" else "ms per file"
+    fig = _new_figure(max(7.0, 1.3 * len(names) + 3.0), 3.8)
+    size_ax, speed_ax = fig.subplots(1, 2)
+    x = np.arange(len(names))
+    for ax, key, label, color in ((size_ax, "megabytes", "size on disk (MB)", "tab:green"),
+                                  (speed_ax, "ms_per_audio_second", f"latency ({unit})", "tab:purple")):
+        bars = ax.bar(x, [r[key] for r in rows], color=color)
+        ax.bar_label(bars, labels=[f"{r[key]:.3g}\n{r['same_text']:.0%} same" for r in rows], fontsize=7, padding=1)
+        ax.set_xticks(x, [n.removeprefix("model.").removesuffix(".tflite") for n in names], rotation=30,
+                      ha="right", fontsize=8)
+        ax.set_ylabel(label)
+        ax.set_ylim(0, max(r[key] for r in rows) * 1.35 if rows else 1.0)
+    fig.suptitle(title or f"runtimes on {report['files']} files: size, latency, share of identical text")
+    fig.subplots_adjust(bottom=0.28, wspace=0.35)
+    return fig

@@ -25,9 +25,12 @@ def native_stderr_silenced():
 
 
 def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras once with native logging silenced."""
+    """Import TensorFlow and Keras once with native logging silenced; TensorFlow's Python
+    logger then reports errors only (not "Assets written to ..." for every export)."""
     if "tensorflow" in sys.modules:
         return
     with native_stderr_silenced():
         import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+        import tensorflow
+
+    tensorflow.get_logger().setLevel("ERROR")

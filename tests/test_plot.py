@@ -93,6 +93,21 @@ def test_error_rates_has_a_wer_and_cer_bar_per_group(tmp_path):
     assert (tmp_path / "e.png").stat().st_size > 1000
 
 
+def test_runtimes_shows_size_and_latency_with_identical_text_share(tmp_path):
+    report = {"modality": "speech", "files": 4, "runtimes": {
+        "keras": {"megabytes": 20.0, "ms_per_audio_second": 70.0, "same_text": 1.0},
+        "model.tflite": {"megabytes": 2.0, "ms_per_audio_second": 10.0, "same_text": 0.75}}}
+    fig = plot.plot_runtimes(report)
+    size_ax, speed_ax = fig.axes
+    assert [p.get_height() for p in size_ax.patches] == pytest.approx([20, 2])
+    assert [p.get_height() for p in speed_ax.patches] == pytest.approx([70, 10])
+    assert [t.get_text() for t in size_ax.get_xticklabels()] == ["keras", "tflite"]
+    assert "75% same" in " ".join(texts(speed_ax)) and "100% same" in " ".join(texts(size_ax))
+    assert "per second of audio" in speed_ax.get_ylabel()
+    fig.savefig(tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 1000
+
+
 def test_figures_show_themselves_as_png_in_notebooks():
     fig = plot.plot_mfcc(np.zeros((10, 4), np.float32))
     assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"

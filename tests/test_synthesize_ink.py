@@ -36,3 +36,13 @@ def test_corpus_files_load_back(tmp_path):
     assert len(rows) == 2 and all(r["group"].split(":")[1] in HELD_OUT_FONTS for r in rows)
     ink = load_ink(rows[0]["ink_filename"])
     assert ink.text == rows[0]["transcript"] and ink.num_points > 10
+
+
+def test_render_seed_draws_the_same_lines_anew(tmp_path):
+    first = build_ink_corpus(tmp_path / "a", count=4, valid_count=1, seed=3)
+    again = build_ink_corpus(tmp_path / "b", count=4, valid_count=1, seed=3, render_seed=9)
+    for split in first:
+        a, b = (list(csv.DictReader(m[split].open())) for m in (first, again))
+        assert [r["transcript"] for r in a] == [r["transcript"] for r in b]  # same texts, same splits
+    a, b = (load_ink(list(csv.DictReader(m["train"].open()))[0]["ink_filename"]) for m in (first, again))
+    assert not (a.num_points == b.num_points and np.allclose(a.strokes[0], b.strokes[0]))  # new hand
