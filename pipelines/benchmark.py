@@ -1,11 +1,11 @@
 """Speed of the CLI path per runner, side by side.
 
-``python -m pipelines.benchmark [--model speech-en] [--csv MANIFEST] [--limit N] [--runners ...]``
+``python -m pipelines.benchmark [--model speech-en|ink-en|DIR] [--csv MANIFEST] [--limit N] [--runners ...]``
 
-For each runner: real-time factor of the whole path a user runs (read and resample audio,
-features, model, greedy CTC, word timings) after the model is loaded, cold start (wall time
-of ``python -m recognizer.transcribe --runner R samples/hello_slt.wav`` in a fresh process),
-and the model size on disk.
+For each runner: the speed of the whole path a user runs (read the file, features, model,
+greedy CTC, word timings or spans) after the model is loaded - the real-time factor for
+speech, milliseconds per text line for ink - then the cold start (wall time of
+``python -m recognizer.transcribe --runner R SAMPLE`` in a fresh process) and the model size.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-from recognizer.model_dir import MODELS_DIR, WEIGHTS_FILE, resolve_model_path
+from recognizer.model_dir import MODELS_DIR, WEIGHTS_FILE, read_spec, resolve_model_path
 from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE
 
 ROOT = MODELS_DIR.parent
-COLD_START_FILE = ROOT / "samples" / "hello_slt.wav"
+COLD_START_FILES = {"speech": ROOT / "samples" / "hello_slt.wav", "ink": ROOT / "samples" / "hello_world.inkml"}
+SAMPLE_PATTERNS = {"speech": ("*.wav",), "ink": ("*.inkml", "*.json")}
 RUNNER_FILES = {"keras": WEIGHTS_FILE, "saved_model": SAVED_MODEL_DIR, "tflite": TFLITE_FILE}
 
 
@@ -31,53 +32,73 @@ def _size(path: Path) -> float:
     return sum(p.stat().st_size for p in files) / 1e6
 
 
-def cold_start(model: str, runner: str, repeats: int = 2) -> float:
+def cold_start(model: str, runner: str, repeats: int = 2, sample: Path | None = None) -> float:
     """Best wall time (s) of transcribing one sample in a fresh interpreter."""
+    sample = sample or COLD_START_FILES[read_spec(resolve_model_path(model)).modality]
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "recognizer.transcribe", "--runner", runner, "--model", model,
-                        str(COLD_START_FILE)], capture_output=True, check=True, cwd=ROOT)
+                        str(sample)], capture_output=True, check=True, cwd=ROOT)
         best = min(best, time.perf_counter() - started)
     return best
 
 
-def real_time_factor(model: str, runner: str, files: list[str]) -> float:
-    """Seconds of processing per second of audio over ``files`` (model loaded, one warm-up)."""
+def throughput(model: str, runner: str, files: list[str]) -> dict:
+    """Processing time over ``files`` with the model loaded (one warm-up file first):
+    ``seconds_per_file`` and, for speech, ``real_time_factor`` (seconds per second of audio)."""
     from recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model, lm=None, runner=runner)
     recognizer.transcribe(files[0])
     audio, started = 0.0, time.perf_counter()
     for path in files:
-        audio += recognizer.transcribe(path).duration
-    return (time.perf_counter() - started) / audio
+        audio += recognizer.transcribe(path).duration or 0.0
+    elapsed = time.perf_counter() - started
+    return {"seconds_per_file": elapsed / len(files), "real_time_factor": elapsed / audio if audio else None}
+
+
+def real_time_factor(model: str, runner: str, files: list[str]) -> float:
+    """Seconds of processing per second of audio over ``files`` (speech models)."""
+    return throughput(model, runner, files)["real_time_factor"]
+
+
+def default_files(modality: str, limit: int) -> list[str]:
+    return sorted(str(p) for pattern in SAMPLE_PATTERNS[modality] for p in (ROOT / "samples").glob(pattern))[:limit]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="speech-en")
-    parser.add_argument("--csv", help="manifest of audio files (default: samples/*.wav)")
+    parser.add_argument("--csv", help="manifest of audio or ink files (default: the samples/ of the model's kind)")
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--runners", nargs="+", default=["tflite", "keras", "saved_model"],
                         choices=list(RUNNER_FILES))
+    parser.add_argument("--repeats", type=int, default=2, help="cold starts per runner (the best is shown)")
     args = parser.parse_args(argv)
     directory = resolve_model_path(args.model)
+    modality = read_spec(directory).modality
     if args.csv:
         from pipelines.data import read_manifest
 
         files = [u.path for u in read_manifest(args.csv)[:args.limit]]
     else:
-        files = [str(p) for p in sorted((ROOT / "samples").glob("*.wav"))][:args.limit]
-    print(f"{len(files)} files, model {directory}")
-    print(f"{'runner':<12} {'RTF':>8} {'cold start s':>13} {'model MB':>9}")
+        files = default_files(modality, args.limit)
+    if not files:
+        print(f"no {modality} files to measure", file=sys.stderr)
+        return 1
+    speed = "RTF" if modality == "speech" else "ms/line"
+    print(f"{len(files)} {modality} files, model {directory}")
+    print(f"{'runner':<12} {speed:>8} {'cold start s':>13} {'model MB':>9}")
     for runner in args.runners:
         if not (directory / RUNNER_FILES[runner]).exists():
             print(f"{runner:<12} (not exported: python -m pipelines.export {directory})")
             continue
-        rtf = real_time_factor(str(directory), runner, files)
-        cold = cold_start(str(directory), runner)
-        print(f"{runner:<12} {rtf:>8.4f} {cold:>13.2f} {_size(directory / RUNNER_FILES[runner]):>9.2f}", flush=True)
+        measured = throughput(str(directory), runner, files)
+        figure = (f"{measured['real_time_factor']:>8.4f}" if modality == "speech"
+                  else f"{1000 * measured['seconds_per_file']:>8.1f}")
+        cold = cold_start(str(directory), runner, args.repeats)
+        print(f"{runner:<12} {figure} {cold:>13.2f} {_size(directory / RUNNER_FILES[runner]):>9.2f}", flush=True)
     return 0
 
 

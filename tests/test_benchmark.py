@@ -1,0 +1,33 @@
+"""pipelines.benchmark on tiny models: speech gives a real-time factor, ink milliseconds per line."""
+
+import re
+
+from pipelines.benchmark import default_files, main, throughput
+from tests.test_model_dir import make_model_dir
+from tests.test_recognizer_ink import make_ink_model_dir
+
+
+def test_speech_throughput_is_a_real_time_factor(tmp_path):
+    directory, _ = make_model_dir(tmp_path / "speech")
+    files = default_files("speech", 2)
+    measured = throughput(str(directory), "keras", files)
+    assert len(files) == 2 and all(f.endswith(".wav") for f in files)
+    assert 0 < measured["real_time_factor"] < 10 and measured["seconds_per_file"] > 0
+
+
+def test_ink_rows_show_ms_per_line_and_missing_exports(tmp_path, capsys):
+    directory = make_ink_model_dir(tmp_path / "ink")
+    assert main(["--model", str(directory), "--runners", "keras", "tflite", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "ink files" in out and "ms/line" in out
+    keras_row = next(line for line in out.splitlines() if line.startswith("keras"))
+    ms_per_line, cold, megabytes = (float(v) for v in re.findall(r"[\d.]+", keras_row))
+    assert ms_per_line > 0 and cold > 0 and megabytes > 0
+    assert re.search(r"^tflite +\(not exported", out, re.M)
+
+
+def test_no_files_is_an_error(tmp_path, capsys):
+    directory = make_ink_model_dir(tmp_path / "ink")
+    (tmp_path / "empty.csv").write_text("ink_filename,transcript\n")
+    assert main(["--model", str(directory), "--csv", str(tmp_path / "empty.csv")]) == 1
+    assert "no ink files" in capsys.readouterr().err
