@@ -47,8 +47,25 @@ def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
     return resample(audio, int(round(16000 * factor)), 16000)
 
 
-def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble: np.ndarray | None = None) -> np.ndarray:
-    """A random chain: speed, reverberation, noise (white/pink/brown/babble) and gain."""
+def babble_noise(voices: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Several talkers at once: each recording (tiled to ``n`` samples, started at a random
+    point) scaled to unit RMS, summed, and the sum scaled to unit RMS."""
+    mix = np.zeros(n, np.float32)
+    for voice in voices:
+        if voice.size == 0:
+            continue
+        tiled = np.tile(voice, int(np.ceil(2 * n / voice.size)) + 1)
+        start = int(rng.integers(voice.size))
+        part = tiled[start:start + n]
+        mix += part / (np.sqrt(np.mean(part ** 2)) + 1e-9)
+    return mix / (np.sqrt(np.mean(mix ** 2)) + 1e-9)
+
+
+def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble=None) -> np.ndarray:
+    """A random chain: speed, reverberation, noise (white/pink/brown/babble) and gain.
+
+    ``babble`` is a list of other recordings, or a function returning one (called only when
+    babble is the noise drawn, so nothing is read otherwise); without it no babble is drawn."""
     if rng.random() < 0.5:
         audio = change_speed(audio, rng.uniform(0.85, 1.15))
     if rng.random() < 0.3:
@@ -56,7 +73,10 @@ def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble: np.nda
     if rng.random() < 0.8:
         kinds = ["white", "pink", "brown"] + (["babble"] if babble is not None else [])
         kind = kinds[rng.integers(len(kinds))]
-        noise = babble if kind == "babble" else colored_noise(rng, audio.size, kind)
+        if kind == "babble":
+            noise = babble_noise(babble() if callable(babble) else babble, audio.size, rng)
+        else:
+            noise = colored_noise(rng, audio.size, kind)
         audio = add_noise(audio, noise, rng.uniform(0, 30))
     audio = audio * rng.uniform(0.2, 1.5)
     return np.clip(audio, -1.0, 1.0).astype(np.float32)

@@ -55,9 +55,20 @@ def write_ink_manifest(path: str | Path, rows) -> Path:
     return path
 
 
+def _readable_recordings(paths) -> list[np.ndarray]:
+    """The recordings of ``paths`` that can be read (babble talkers; a bad one is skipped)."""
+    voices = []
+    for path in paths:
+        try:
+            voices.append(load_input("speech", path))
+        except ValueError:
+            pass
+    return voices
+
+
 def _features_job(args):
     """Features of one example, or the one-line reason it cannot be read."""
-    modality, utterance, feature_config, augment_seed = args
+    modality, utterance, feature_config, augment_seed, talkers = args
     try:
         loaded = load_input(modality, utterance.path)
     except ValueError as error:  # AudioError, InkError: a bad file must not stop a corpus
@@ -65,8 +76,13 @@ def _features_job(args):
     if augment_seed is not None and modality == "speech":
         from pipelines.augment import augment_waveform
 
-        loaded = augment_waveform(loaded, np.random.default_rng(augment_seed))
+        babble = (lambda: _readable_recordings(talkers)) if talkers else None
+        loaded = augment_waveform(loaded, np.random.default_rng(augment_seed), babble=babble)
     return compute_features(modality, loaded, feature_config)
+
+
+BABBLE_TALKERS = (3, 6)  # other training recordings mixed into one babble noise (fewest, most)
+AUGMENTATION_VERSION = 2  # part of the cache key: bump when augmentation changes (2: babble)
 
 
 def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabulary, cache_dir: str | Path,
@@ -77,16 +93,23 @@ def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabular
     The cache key covers the file list, feature parameters, augmentation share and seed,
     so changing any of them recomputes.
     """
-    key = hashlib.sha1(json.dumps([[u.path for u in utterances], feature_config.to_dict(),
-                                   augment_share, seed]).encode()).hexdigest()[:16]
+    key = hashlib.sha1(json.dumps([[u.path for u in utterances], feature_config.to_dict(), augment_share, seed]
+                                  + ([AUGMENTATION_VERSION] if augment_share else [])).encode()).hexdigest()[:16]
     cache = Path(cache_dir) / f"features-{key}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as data:
             frames, lengths = data["frames"], data["lengths"]
     else:
         rng = np.random.default_rng(seed)
-        jobs = [(modality, u, feature_config, int(rng.integers(2**31)) if rng.random() < augment_share else None)
-                for u in utterances]
+        jobs = []
+        for u in utterances:
+            augment_seed = int(rng.integers(2**31)) if rng.random() < augment_share else None
+            talkers = ()
+            if augment_seed is not None and modality == "speech" and len(utterances) > 1:
+                picks = rng.choice(len(utterances), size=min(len(utterances), rng.integers(*BABBLE_TALKERS) + 1),
+                                   replace=False)
+                talkers = tuple(utterances[i].path for i in picks if utterances[i].path != u.path)
+            jobs.append((modality, u, feature_config, augment_seed, talkers))
         chunks = parallel_map(_features_job, jobs, "features", workers, every=1000, chunksize=16)
         problems = [c for c in chunks if isinstance(c, str)]
         if problems:

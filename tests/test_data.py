@@ -30,6 +30,23 @@ def test_bad_examples_are_left_out_with_a_warning(tmp_path, capsys):
     assert np.array_equal(again["frames"], cached["frames"])  # served from the cache
 
 
+def test_augmented_cache_is_kept_apart_and_survives_a_bad_talker(tmp_path, monkeypatch):
+    import pipelines.augment
+
+    utterances = read_manifest(manifest_with_a_bad_file(tmp_path))  # the broken file may be drawn as a talker
+    talkers = []
+    original = pipelines.augment.babble_noise
+    monkeypatch.setattr(pipelines.augment, "babble_noise", lambda voices, n, rng: talkers.append(len(voices))
+                        or original(voices, n, rng))
+    plain = cache_features(utterances, FeatureConfig(), Vocabulary(), tmp_path / "cache", workers=1)
+    noisy = cache_features(utterances, FeatureConfig(), Vocabulary(), tmp_path / "cache", workers=1,
+                           augment_share=1.0, seed=3)
+    assert len(list((tmp_path / "cache").glob("features-*.npz"))) == 2
+    assert noisy["keep"] == plain["keep"] == [0, 1, 2, 3]
+    assert not np.array_equal(noisy["frames"][:50], plain["frames"][:50])
+    assert talkers and all(1 <= n <= 4 for n in talkers)  # other recordings than the one augmented, unreadable ones skipped
+
+
 def test_batches_are_padded_to_bucket_boundaries(tmp_path):
     utterances = read_manifest(SAMPLES / "transcripts.csv")
     cached = cache_features(utterances, FeatureConfig(), Vocabulary(), tmp_path / "cache", workers=1)

@@ -19,9 +19,9 @@ def images(notebook) -> int:
     return sum("image/png" in o.get("data", {}) for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
 
 
-def test_the_three_notebooks_are_there():
-    assert [p.name for p in NOTEBOOKS][:3] == [
-        "01_quickstart.ipynb", "02_train_speech.ipynb", "03_train_handwriting.ipynb"]
+def test_the_four_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS][:4] == [
+        "01_quickstart.ipynb", "02_train_speech.ipynb", "03_train_handwriting.ipynb", "04_deploy_tflite.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,0 +1,72 @@
+"""Waveform augmentation and SpecAugment: the mixes have the levels and shapes they promise."""
+
+import numpy as np
+import pytest
+
+from pipelines.augment import (add_noise, augment_waveform, babble_noise, change_speed, colored_noise, reverberate,
+                               spec_augment)
+
+
+def snr_db(clean, mixed):
+    return 10 * np.log10(np.mean(clean ** 2) / np.mean((mixed - clean) ** 2))
+
+
+@pytest.mark.parametrize("kind", ["white", "pink", "brown"])
+def test_colored_noise_has_unit_rms_and_its_slope(kind):
+    noise = colored_noise(np.random.default_rng(0), 32000, kind)
+    assert np.sqrt(np.mean(noise ** 2)) == pytest.approx(1.0, rel=1e-3)
+    power = np.abs(np.fft.rfft(noise)) ** 2
+    low, high = power[10:200].mean(), power[4000:8000].mean()
+    assert {"white": 0.5 < low / high < 2, "pink": low / high > 10, "brown": low / high > 300}[kind]
+
+
+def test_noise_is_mixed_at_the_asked_snr():
+    clean = np.sin(np.arange(16000) / 10).astype(np.float32) * 0.3
+    noise = colored_noise(np.random.default_rng(1), 5000, "white")  # shorter: tiled
+    for snr in (0.0, 15.0, 30.0):
+        assert snr_db(clean, add_noise(clean, noise, snr)) == pytest.approx(snr, abs=0.05)
+
+
+def test_babble_sums_several_talkers_at_unit_rms():
+    rng = np.random.default_rng(2)
+    talkers = [np.sin(np.arange(n) / f).astype(np.float32) * a for n, f, a in ((3000, 5, 0.1), (9000, 13, 0.8))]
+    mix = babble_noise(talkers, 16000, rng)
+    assert mix.shape == (16000,) and np.sqrt(np.mean(mix ** 2)) == pytest.approx(1.0, rel=1e-3)
+    spectrum = np.abs(np.fft.rfft(mix))
+    peaks = {int(round(16000 / (2 * np.pi * f))) for f in (5, 13)}  # both talkers are in the mix
+    assert all(spectrum[p - 3:p + 4].max() > 20 * np.median(spectrum) for p in peaks)
+    assert babble_noise([np.zeros(0, np.float32)], 100, rng).shape == (100,)
+
+
+def test_speed_and_reverberation_keep_the_signal_usable():
+    audio = np.random.default_rng(3).uniform(-0.5, 0.5, 16000).astype(np.float32)
+    assert change_speed(audio, 1.25).size == pytest.approx(16000 / 1.25, abs=2)
+    wet = reverberate(audio, np.random.default_rng(4))
+    assert wet.shape == audio.shape and np.abs(wet).max() == pytest.approx(np.abs(audio).max(), rel=1e-4)
+
+
+def test_augment_is_seeded_clipped_and_reads_babble_only_when_drawn():
+    audio = np.random.default_rng(5).uniform(-0.9, 0.9, 8000).astype(np.float32)
+    calls = []
+
+    def talkers():
+        calls.append(1)
+        return [audio[::-1].copy()]
+
+    outputs = [augment_waveform(audio, np.random.default_rng(seed), babble=talkers) for seed in range(40)]
+    assert all(np.abs(o).max() <= 1.0 and o.dtype == np.float32 for o in outputs)
+    assert 0 < len(calls) < 40  # babble is one of four noises, drawn for some seeds only
+    again = augment_waveform(audio, np.random.default_rng(7), babble=talkers)
+    assert np.array_equal(outputs[7], again)
+
+
+def test_spec_augment_masks_bands_and_frames_inside_each_length():
+    tf = pytest.importorskip("tensorflow")
+    features = tf.ones([2, 100, 26])
+    lengths = tf.constant([100, 40])
+    masked = spec_augment(features, lengths, freq_masks=1, freq_width=4, time_masks=1, time_share=0.1).numpy()
+    assert masked.shape == (2, 100, 26) and set(np.unique(masked)) <= {0.0, 1.0}
+    for item, length in enumerate((100, 40)):
+        zero_bands = np.flatnonzero((masked[item] == 0).all(axis=0))
+        assert zero_bands.size <= 4
+        assert (masked[item, length:] == 1).sum() >= (100 - length) * (26 - 4)  # padding is not masked in time
