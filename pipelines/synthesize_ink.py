@@ -40,6 +40,8 @@ class Distortion:
     jitter: float = 0.006  # per-point noise, of the line height
     spacing: tuple[float, float] = (0.25, 0.6)  # word gap, of the line height
     point_step: tuple[float, float] = (0.01, 0.05)  # tablet sampling distance, of the line height
+    join: float = 0.5  # most of a line's share of pen lifts inside a word left out (strokes joined)
+    split: float = 0.2  # most of a line's share of strokes lifted once mid-way (split in two)
 
 
 _FONTS: dict = {}
@@ -70,12 +72,34 @@ def _smooth_field(rng: np.random.Generator, size: float, amplitude: float):
     return lambda x: sum(a * np.sin(f * x + p) for a, f, p in zip(amps, freqs, phases))
 
 
+def rewrite_pen_lifts(strokes: list[np.ndarray], rng: np.random.Generator, join: float, split: float) -> list:
+    """Writers differ in where they lift the pen: join each stroke to the previous one with
+    probability ``join`` (the pen stays down between them) and cut each stroke of 4 or more
+    points in two at a random point with probability ``split``."""
+    joined = []
+    for stroke in strokes:
+        if joined and rng.random() < join:
+            joined[-1] = np.concatenate([joined[-1], stroke])
+        else:
+            joined.append(stroke)
+    out = []
+    for stroke in joined:
+        if len(stroke) >= 4 and rng.random() < split:
+            cut = int(rng.integers(2, len(stroke) - 1))
+            out += [stroke[:cut], stroke[cut - 1:]]
+        else:
+            out.append(stroke)
+    return out
+
+
 def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = Distortion()) -> Ink:
     """``text`` as distorted, tablet-sampled pen strokes with timestamps (ms)."""
     height = 100.0
     strokes, cursor = [], 0.0
+    join, split = rng.uniform(0, d.join), rng.uniform(0, d.split)  # this writer's habits
     for word in text.split(" "):
         glyphs = render_word(word, font) if word else []
+        glyphs = rewrite_pen_lifts(glyphs, rng, join, split)
         if glyphs:
             scale = 1 + rng.uniform(-d.word_scale, d.word_scale)
             shift = rng.uniform(-d.word_shift, d.word_shift) * height

@@ -2,7 +2,8 @@ import csv
 
 import numpy as np
 
-from pipelines.synthesize_ink import HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, ink_texts, render_line, render_word
+from pipelines.synthesize_ink import (HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, ink_texts, render_line,
+                                      render_word, rewrite_pen_lifts)
 from recognizer.ink import load_ink
 
 
@@ -18,6 +19,20 @@ def test_render_is_seeded_and_timed():
     assert all(np.array_equal(x, y) for x, y in zip(a.strokes, b.strokes))
     times = np.concatenate([s[:, 2] for s in a.strokes])
     assert np.all(np.diff(times) >= 0) and a.text == "Hello, World 42"
+
+
+def test_pen_lifts_are_joined_and_split_without_losing_points():
+    strokes = [np.arange(10, dtype=float).reshape(5, 2) + 100 * i for i in range(4)]
+    rng = np.random.default_rng(0)
+    assert len(rewrite_pen_lifts(strokes, rng, join=1.0, split=0.0)) == 1
+    assert len(rewrite_pen_lifts(strokes, rng, join=0.0, split=1.0)) == 8
+    for _ in range(20):
+        out = rewrite_pen_lifts(strokes, rng, join=0.5, split=0.5)
+        assert all(len(s) >= 2 for s in out)
+        # every original point is drawn, in order (a split repeats its cut point once)
+        drawn = np.concatenate(out)
+        kept = [p for i, p in enumerate(drawn) if i == 0 or not np.array_equal(p, drawn[i - 1])]
+        assert np.array_equal(np.array(kept), np.concatenate(strokes))
 
 
 def test_fonts_are_split_and_texts_are_lines():
