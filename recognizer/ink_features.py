@@ -107,16 +107,28 @@ def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_
     return (strokes, [r[1] for r in resampled]) if with_index else strokes
 
 
+def _stroke_index(sources: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.column_stack([np.full(len(src), k), src]) for k, src in enumerate(sources)])
+
+
 def point_index(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:
     """``(N, 2)`` (stroke, point) of the original ink for each feature row of :func:`ink_features`."""
-    _, sources = normalize_ink(ink, config, with_index=True)
-    return np.concatenate([np.column_stack([np.full(len(src), k), src]) for k, src in enumerate(sources)])
+    return _stroke_index(normalize_ink(ink, config, with_index=True)[1])
 
 
 def ink_features(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:
     """Per-point features ``(N, 7)`` float32: dx, dy, pen-up (1 on the last point of a stroke),
     direction (cos, sin) and curvature (cos, sin of the turn between segments)."""
-    strokes = normalize_ink(ink, config)
+    return _stroke_features(normalize_ink(ink, config))
+
+
+def ink_features_and_index(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ink_features` and :func:`point_index` from one normalisation (the costly part)."""
+    strokes, sources = normalize_ink(ink, config, with_index=True)
+    return _stroke_features(strokes), _stroke_index(sources)
+
+
+def _stroke_features(strokes: list[np.ndarray]) -> np.ndarray:
     points = np.concatenate(strokes)
     pen_up = np.concatenate([np.r_[np.zeros(len(s) - 1), 1.0] for s in strokes])
     delta = np.diff(points, axis=0, prepend=points[:1])

@@ -10,7 +10,7 @@ import numpy as np
 from recognizer.audio import SAMPLE_RATE
 from recognizer.ctc import beam_decode, greedy_decode, words_from_alignment
 from recognizer.frontend import compute_features, load_input
-from recognizer.ink_features import point_index
+from recognizer.ink_features import ink_features_and_index
 from recognizer.lm import LMScorer, NGramLM
 from recognizer.long_audio import LONG_AUDIO_SECONDS, file_duration, transcribe_long
 from recognizer.model_dir import ModelSpec, read_spec, resolve_model_path
@@ -154,7 +154,11 @@ class Recognizer:
         loaded = load_input(self.modality, source, sample_rate)
         if self.modality == "speech" and loaded.size > LONG_AUDIO_SECONDS * SAMPLE_RATE:
             return transcribe_long(self, loaded, SAMPLE_RATE, beam_width=beam_width, hot_words=hot_words)
-        logits = self.input_logits(loaded)
+        if self.modality == "ink":  # features and the point of each frame from one normalisation
+            frames, index = ink_features_and_index(loaded, self.features)
+            logits = self.logits(frames)
+        else:
+            logits = self.input_logits(loaded)
         if options.beam_width > 1:
             alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))
         else:
@@ -163,7 +167,6 @@ class Recognizer:
         words = words_from_alignment(alignment, self.vocab.alphabet, self.frame_seconds, duration=duration)
         text = " ".join(w.word for w in words)
         if self.modality == "ink":
-            index = point_index(loaded, self.features)
             step = self.subsampling
             spans = []
             for w in words:

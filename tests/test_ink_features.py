@@ -74,6 +74,14 @@ def test_point_index_maps_rows_to_original_points():
         assert index[index[:, 0] == k, 1].max() < len(stroke)
 
 
+
+def test_features_and_index_come_together_from_one_normalisation():
+    from recognizer.ink_features import ink_features_and_index, point_index
+
+    ink = handwriting()
+    features, index = ink_features_and_index(ink)
+    assert np.array_equal(features, ink_features(ink)) and np.array_equal(index, point_index(ink))
+
 def test_flat_scribble_does_not_explode_into_millions_of_points():
     # found by hypothesis: a nearly horizontal line used to be measured as writing 1e-5 high
     ink = Ink([np.array([[0.0, -1e-5, 0.0], [16959.0, 0.0, 1.0]])], "")
