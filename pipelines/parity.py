@@ -78,8 +78,8 @@ def parity_report(model, csv: str | None = None, limit: int = 100, log=lambda *_
 
 def print_report(report: dict, info: dict | None = None) -> None:
     unit = "ms/s audio" if report.get("modality", "speech") == "speech" else "ms/file"
-    print(f"parity on {report['files']} files ({report['audio_seconds']} s) from {report['source']}; "
-          f"reference: keras")
+    seconds = f" ({report['audio_seconds']} s)" if report.get("modality", "speech") == "speech" else ""
+    print(f"parity on {report['files']} files{seconds} from {report['source']}; reference: keras")
     print(f"{'runtime':<22} {'max|dlogit|':>11} {'same text':>9} {'CER':>6} {'MB':>6} {unit:>11}")
     for name, r in report["runtimes"].items():
         print(f"{name:<22} {r['max_abs_logit_diff']:>11.2e} {r['same_text']:>9.1%} {r['cer']:>6.3f} "
