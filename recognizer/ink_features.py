@@ -54,19 +54,33 @@ def writing_height(points: np.ndarray, quantiles=(0.1, 0.9)) -> float:
     return height
 
 
-def _resample_stroke(stroke: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Points every ``step`` along the stroke's path (first and last point kept), and for
-    each the index of the nearest original point before it."""
-    if len(stroke) < 2:
-        return stroke[:, :2].copy(), np.zeros(len(stroke), dtype=np.int64)
-    seg = np.linalg.norm(np.diff(stroke[:, :2], axis=0), axis=1)
-    arc = np.concatenate([[0.0], np.cumsum(seg)])
-    if arc[-1] <= 0:
-        return stroke[:1, :2].copy(), np.zeros(1, dtype=np.int64)
-    n = max(2, int(np.ceil(arc[-1] / step)) + 1)
-    s = np.linspace(0.0, arc[-1], n)
-    source = np.clip(np.searchsorted(arc, s, side="right") - 1, 0, len(stroke) - 1)
-    return np.stack([np.interp(s, arc, stroke[:, 0]), np.interp(s, arc, stroke[:, 1])], axis=1), source
+def _resample_strokes(strokes: list[np.ndarray], step: float) -> tuple[list, list]:
+    """Each stroke resampled every ``step`` along its path (first and last point kept), and
+    for each new point the index of the nearest original point before it; one set of NumPy
+    calls for the whole ink rather than one per stroke (lines have hundreds of strokes)."""
+    sizes = np.array([len(s) for s in strokes])
+    points = np.concatenate([s[:, :2] for s in strokes]).astype(np.float64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    into = np.concatenate([[0.0], np.linalg.norm(np.diff(points, axis=0), axis=1)])
+    into[starts] = 1.0  # a gap between strokes keeps the running arc length strictly apart per stroke
+    arc = np.cumsum(into)
+    total = arc[starts + sizes - 1] - arc[starts]
+    counts = np.where(total > 0, np.maximum(2, np.ceil(total / step).astype(np.int64) + 1), 1)
+    counts = np.where(sizes < 2, sizes, counts)
+    stroke = np.repeat(np.arange(len(strokes)), counts)
+    j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    position = arc[starts][stroke] + j / np.maximum(counts - 1, 1)[stroke] * total[stroke]
+    i = np.searchsorted(arc, position, side="right") - 1
+    i = np.clip(i, starts[stroke], (starts + sizes - 1)[stroke])
+    i = np.where(counts[stroke] == 1, starts[stroke], i)
+    i = np.where((counts[stroke] > 1) & (j == counts[stroke] - 1), (starts + sizes - 1)[stroke], i)  # ends exactly
+    after = np.minimum(i + 1, len(points) - 1)
+    last = i == (starts + sizes - 1)[stroke]
+    width = np.where(last, 1.0, arc[after] - arc[i])
+    t = np.where(last, 0.0, (position - arc[i]) / np.where(width > 0, width, 1.0))[:, None]
+    resampled = points[i] + t * (points[after] - points[i])
+    cuts = np.cumsum(counts)[:-1]
+    return np.split(resampled, cuts), np.split(i - starts[stroke], cuts)
 
 
 def _deslant(strokes: list[np.ndarray]) -> list[np.ndarray]:
@@ -91,7 +105,7 @@ def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_
         points = points / peak
     scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
     strokes = [(s - points.mean(axis=0)) / scale for s in raw]  # well-conditioned before resampling
-    uniform = np.concatenate([_resample_stroke(s, 0.01)[0] for s in strokes])
+    uniform = np.concatenate(_resample_strokes(strokes, 0.01)[0])
     # a flat scribble (all y nearly equal) must not count as microscopic writing: the height is
     # at least 1/MAX_ASPECT of the ink's extent, which bounds the number of resampled points
     extent = float(np.max(np.ptp(uniform, axis=0))) if len(uniform) else 1.0
@@ -99,12 +113,11 @@ def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_
     strokes = [s / height for s in strokes]
     if config.slant_correction:
         strokes = _deslant(strokes)
-    resampled = [_resample_stroke(s, config.step) for s in strokes]
-    strokes = [r[0] for r in resampled]
+    strokes, sources = _resample_strokes(strokes, config.step)
     allp = np.concatenate(strokes)
     origin = np.array([allp[:, 0].min(), np.median(allp[:, 1])])
     strokes = [s - origin for s in strokes]
-    return (strokes, [r[1] for r in resampled]) if with_index else strokes
+    return (strokes, sources) if with_index else strokes
 
 
 def _stroke_index(sources: list[np.ndarray]) -> np.ndarray:

@@ -249,5 +249,4 @@ def plot_runtimes(report: dict, title: str | None = None):
         ax.set_ylabel(label)
         ax.set_ylim(0, max(r[key] for r in rows) * 1.35 if rows else 1.0)
     fig.suptitle(title or f"runtimes on {report['files']} files: size, latency, share of identical text")
-    fig.subplots_adjust(bottom=0.28, wspace=0.35)
     return fig

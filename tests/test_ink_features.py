@@ -82,6 +82,35 @@ def test_features_and_index_come_together_from_one_normalisation():
     features, index = ink_features_and_index(ink)
     assert np.array_equal(features, ink_features(ink)) and np.array_equal(index, point_index(ink))
 
+
+def _resample_one(stroke, step):
+    """The plain per-stroke reference: np.interp along the arc length."""
+    if len(stroke) < 2:
+        return stroke.copy(), np.zeros(len(stroke), dtype=np.int64)
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
+    if arc[-1] <= 0:
+        return stroke[:1].copy(), np.zeros(1, dtype=np.int64)
+    s = np.linspace(0.0, arc[-1], max(2, int(np.ceil(arc[-1] / step)) + 1))
+    source = np.clip(np.searchsorted(arc, s, side="right") - 1, 0, len(stroke) - 1)
+    return np.stack([np.interp(s, arc, stroke[:, 0]), np.interp(s, arc, stroke[:, 1])], axis=1), source
+
+
+def test_all_strokes_at_once_equal_one_by_one():
+    from recognizer.ink_features import _resample_strokes
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        strokes = [rng.normal(size=(int(rng.integers(1, 12)), 2)) * rng.uniform(0.01, 5)
+                   for _ in range(int(rng.integers(1, 8)))]
+        if rng.random() < 0.3:
+            strokes[0][:] = strokes[0][0]  # a dot drawn as several identical points
+        step = rng.uniform(0.05, 1)
+        points, sources = _resample_strokes(strokes, step)
+        for stroke, p, src in zip(strokes, points, sources):
+            want_p, want_src = _resample_one(stroke, step)
+            np.testing.assert_allclose(p, want_p, atol=1e-9)
+            assert np.array_equal(src, want_src)
+
 def test_flat_scribble_does_not_explode_into_millions_of_points():
     # found by hypothesis: a nearly horizontal line used to be measured as writing 1e-5 high
     ink = Ink([np.array([[0.0, -1e-5, 0.0], [16959.0, 0.0, 1.0]])], "")
