@@ -127,6 +127,23 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
             if state.exists():
                 self.best = json.loads(state.read_text())["val_cer"]
 
+        def on_train_begin(self, logs=None):
+            """Fine-tuning: the starting weights are the mark to beat, so an epoch that makes
+            the model worse never replaces it (and a run where none beats it ends with it)."""
+            if not config.train.init_from or self.best != np.inf:
+                return
+            refs, hyps = transcribe_batches(model, valid_ds, vocab, config.train.valid_decode_limit)
+            wer, cer = error_rates(refs, hyps)
+            print(f"starting weights: val WER {wer:.3f} CER {cer:.3f}", flush=True)
+            self.best = cer
+            if checkpoint.writer:
+                self._keep(0, wer, cer)
+
+        def _keep(self, epoch, wer, cer):
+            model.save_weights(run_dir / ".best.weights.h5")
+            (run_dir / ".best.weights.h5").replace(run_dir / "best.weights.h5")
+            (run_dir / "best.json").write_text(json.dumps({"epoch": epoch, "val_wer": wer, "val_cer": cer}))
+
         def on_epoch_end(self, epoch, logs=None):
             refs, hyps = transcribe_batches(model, valid_ds, vocab, config.train.valid_decode_limit)
             wer, cer = error_rates(refs, hyps)
@@ -136,10 +153,7 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
             if cer < self.best:
                 self.best = cer
                 if checkpoint.writer:
-                    model.save_weights(run_dir / ".best.weights.h5")
-                    (run_dir / ".best.weights.h5").replace(run_dir / "best.weights.h5")
-                    (run_dir / "best.json").write_text(json.dumps({"epoch": epoch + 1, "val_wer": wer,
-                                                                   "val_cer": cer}))
+                    self._keep(epoch + 1, wer, cer)
                     on_improved(epoch + 1, wer, cer)
 
     class ProgressLines(keras.callbacks.Callback):

@@ -50,3 +50,6 @@ def test_train_writes_a_loadable_model(tmp_path):
                                      "train.epochs=1"]))
     after = load_keras_model(tuned)[1].get_weights()
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(before, after))
+    # the starting weights were scored first: an epoch that does not beat them is not kept
+    assert json.loads((tmp_path / "runs" / "tuned" / "best.json").read_text())["epoch"] == 0
+    assert json.loads((tuned / "metadata.json").read_text())["training"]["best_epoch"] == 0
