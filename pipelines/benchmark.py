@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.parity import disk_bytes
 from recognizer.model_dir import MODELS_DIR, WEIGHTS_FILE, read_spec, resolve_model_path
 from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE
 
@@ -23,13 +24,6 @@ ROOT = MODELS_DIR.parent
 COLD_START_FILES = {"speech": ROOT / "samples" / "hello_slt.wav", "ink": ROOT / "samples" / "hello_world.inkml"}
 SAMPLE_PATTERNS = {"speech": ("*.wav",), "ink": ("*.inkml", "*.json")}
 RUNNER_FILES = {"keras": WEIGHTS_FILE, "saved_model": SAVED_MODEL_DIR, "tflite": TFLITE_FILE}
-
-
-def _size(path: Path) -> float:
-    if not path.exists():
-        return float("nan")
-    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-    return sum(p.stat().st_size for p in files) / 1e6
 
 
 def cold_start(model: str, runner: str, repeats: int = 2, sample: Path | None = None) -> float:
@@ -98,7 +92,7 @@ def main(argv=None) -> int:
         figure = (f"{measured['real_time_factor']:>8.4f}" if modality == "speech"
                   else f"{1000 * measured['seconds_per_file']:>8.1f}")
         cold = cold_start(str(directory), runner, args.repeats)
-        print(f"{runner:<12} {figure} {cold:>13.2f} {_size(directory / RUNNER_FILES[runner]):>9.2f}", flush=True)
+        print(f"{runner:<12} {figure} {cold:>13.2f} {disk_bytes(directory / RUNNER_FILES[runner]) / 1e6:>9.2f}", flush=True)
     return 0
 
 

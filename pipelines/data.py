@@ -55,6 +55,10 @@ def write_ink_manifest(path: str | Path, rows) -> Path:
     return path
 
 
+BABBLE_TALKERS = (3, 5)  # fewest and most other training recordings mixed into one babble noise
+AUGMENTATION_VERSION = 3  # part of the cache key: bump when augmentation changes (2: babble, 3: 3-5 talkers)
+
+
 def _readable_recordings(paths) -> list[np.ndarray]:
     """The recordings of ``paths`` that can be read (babble talkers; a bad one is skipped)."""
     voices = []
@@ -81,10 +85,6 @@ def _features_job(args):
     return compute_features(modality, loaded, feature_config)
 
 
-BABBLE_TALKERS = (3, 6)  # other training recordings mixed into one babble noise (fewest, most)
-AUGMENTATION_VERSION = 2  # part of the cache key: bump when augmentation changes (2: babble)
-
-
 def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabulary, cache_dir: str | Path,
                    augment_share: float = 0.0, seed: int = 0, max_frames: int = 10**9, workers: int = 2,
                    modality: str = "speech") -> dict:
@@ -106,9 +106,9 @@ def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabular
             augment_seed = int(rng.integers(2**31)) if rng.random() < augment_share else None
             talkers = ()
             if augment_seed is not None and modality == "speech" and len(utterances) > 1:
-                picks = rng.choice(len(utterances), size=min(len(utterances), rng.integers(*BABBLE_TALKERS) + 1),
-                                   replace=False)
-                talkers = tuple(utterances[i].path for i in picks if utterances[i].path != u.path)
+                count = int(rng.integers(BABBLE_TALKERS[0], BABBLE_TALKERS[1] + 1))
+                picks = rng.choice(len(utterances), size=min(len(utterances), count + 1), replace=False)
+                talkers = tuple(p for p in (utterances[i].path for i in picks) if p != u.path)[:count]
             jobs.append((modality, u, feature_config, augment_seed, talkers))
         chunks = parallel_map(_features_job, jobs, "features", workers, every=1000, chunksize=16)
         problems = [c for c in chunks if isinstance(c, str)]

@@ -192,8 +192,7 @@ class Exporter:
         from recognizer.frontend import compute_features
 
         frames = compute_features("speech", x, self.features) if self.takes_audio else x
-        batch = {"features": frames[None], "lengths": np.array([len(frames)], np.int32)}
-        return np.asarray(self.model(batch, training=False))[0]
+        return self.model.infer(frames[None].astype(np.float32), np.array([len(frames)], np.int32)).numpy()[0]
 
     def choose_lstm(self, mode: str = "auto", log=print) -> tuple[bool, dict]:
         """Fused LSTM ops or WHILE loops: ``auto`` keeps the faster float32 graph whose logits

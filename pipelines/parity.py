@@ -22,7 +22,8 @@ def greedy_text(logits: np.ndarray, vocab) -> str:
     return " ".join(vocab.decode(greedy_decode(logits).labels).split())
 
 
-def _size(path: Path) -> int:
+def disk_bytes(path: Path) -> int:
+    """Bytes on disk of a file, or of every file below a folder."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
@@ -61,7 +62,7 @@ def parity_report(model, csv: str | None = None, limit: int = 100, log=lambda *_
         elapsed = time.perf_counter() - started
         log(f"{name}: {elapsed:.1f} s for {len(inputs)} inputs")
         texts = [greedy_text(lg, spec.vocabulary) for lg in logits]
-        results[name] = {"logits": logits, "texts": texts, "bytes": _size(path), "seconds": elapsed}
+        results[name] = {"logits": logits, "texts": texts, "bytes": disk_bytes(path), "seconds": elapsed}
     keras = results["keras"]
     references = [spec.vocabulary.normalize(u.transcript) for u in rows]
     report = {"modality": spec.modality, "source": source, "files": len(rows), "audio_seconds": round(seconds, 1), "runtimes": {}}

@@ -56,7 +56,10 @@ class FeatureConfig:
         return cls(**data)
 
 
-def cmvn(frames: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+CMVN_EPS = 1e-5  # added to the standard deviation (also in recognizer.features_graph)
+
+
+def cmvn(frames: np.ndarray, eps: float = CMVN_EPS) -> np.ndarray:
     """Per-utterance mean and variance normalisation over time."""
     mean = frames.mean(axis=0, keepdims=True)
     std = frames.std(axis=0, keepdims=True)

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from recognizer.features import FeatureConfig
+from recognizer.features import CMVN_EPS, FeatureConfig
 
 AMIN = 1e-10  # librosa.power_to_db default
-CMVN_EPS = 1e-5  # recognizer.features.cmvn default
 
 
 def supports_graph(config: FeatureConfig) -> bool:

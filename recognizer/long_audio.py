@@ -69,10 +69,15 @@ def stream_array(audio: np.ndarray, block_seconds: float = 10.0) -> Iterator[np.
         yield audio[start:start + block]
 
 
+def frame_energy(audio: np.ndarray) -> np.ndarray:
+    """Mean power of each whole ``HOP``-sample frame (a partial last frame is left out)."""
+    n = len(audio) // HOP
+    return (audio[: n * HOP].reshape(n, HOP).astype(np.float64) ** 2).mean(axis=1)
+
+
 def quietest_point(audio: np.ndarray, low: int, high: int, smooth_frames: int) -> int:
     """The sample index in [low, high) at the centre of the quietest stretch (nearest the middle on ties)."""
-    frames = audio[: len(audio) // HOP * HOP].reshape(-1, HOP).astype(np.float64)
-    energy = (frames ** 2).mean(axis=1)
+    energy = frame_energy(audio)
     if smooth_frames > 1:
         energy = np.convolve(energy, np.ones(smooth_frames) / smooth_frames, mode="same")
     first, last = low // HOP, max(low // HOP + 1, min(high // HOP, len(energy)))
@@ -90,8 +95,7 @@ def speech_segments(audio: np.ndarray, min_pause: float = 0.5, pad: float = 0.2,
     n = len(audio) // HOP
     if n == 0:
         return [(0, len(audio))] if len(audio) else []
-    energy = (audio[: n * HOP].reshape(n, HOP).astype(np.float64) ** 2).mean(axis=1)
-    db = 10 * np.log10(energy + 1e-12)
+    db = 10 * np.log10(frame_energy(audio) + 1e-12)
     loud = db > max(np.percentile(db, 95) - drop_db, -70.0)
     edges = np.flatnonzero(np.diff(np.r_[0, loud.astype(np.int8), 0]))
     runs = [[a, b] for a, b in zip(edges[::2], edges[1::2])]

@@ -105,7 +105,7 @@ class Recognizer:
         """
         directory = resolve_model_path(name_or_path)
         spec = read_spec(directory)
-        model = load_runner(directory, spec, runner)
+        loaded = load_runner(directory, spec, runner)
         decoder = DecoderOptions.from_dict(spec.metadata.get("decoder", {}))
         if lm == "auto":
             lm = next((p for p in (directory / "lm.arpa.gz", directory / "lm.arpa") if p.exists()), None)
@@ -113,7 +113,7 @@ class Recognizer:
             decoder = DecoderOptions()
         elif decoder.beam_width == 1:  # a language model acts only through beam search
             decoder = replace(decoder, beam_width=16)
-        return cls(spec, model, NGramLM.load_arpa(lm) if lm is not None else None, decoder)
+        return cls(spec, loaded, NGramLM.load_arpa(lm) if lm is not None else None, decoder)
 
     def scorer(self, options: DecoderOptions) -> LMScorer | None:
         if self.lm is None and not options.hot_words:

@@ -8,6 +8,7 @@ transcribed, and the exit status is 1.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -112,16 +113,21 @@ class BatchSummary:
                f"{self.skipped} skipped (output exists)"
 
 
+@functools.lru_cache(maxsize=None)
+def _modality_of_model(name: str) -> str:
+    from recognizer.model_dir import read_spec
+
+    return read_spec(name).modality
+
+
 def _model_for(modality: str, model) -> str:
     """The model (name or path) that reads ``modality`` among those given with --model."""
     if not model:
         return DEFAULT_MODELS[modality]
     if isinstance(model, str) or len(model) == 1:
         return model if isinstance(model, str) else model[0]
-    from recognizer.model_dir import read_spec
-
     for candidate in model:
-        if read_spec(candidate).modality == modality:
+        if _modality_of_model(candidate) == modality:
             return candidate
     raise ValueError(f"none of the models given reads {modality}")
 
