@@ -1,4 +1,4 @@
-"""Waveform augmentation (noise, reverberation, speed, gain) and SpecAugment."""
+"""Waveform augmentation (noise, reverberation, speed, channel, gain) and SpecAugment."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
     return resample(audio, int(round(16000 * factor)), 16000)
 
 
+def band_limit(audio: np.ndarray, rng: np.random.Generator, sample_rate: int = 16000) -> np.ndarray:
+    """A random microphone or telephone channel: a Butterworth band-pass from 60-400 Hz up to
+    2.8-7.5 kHz, of order 1-4."""
+    from scipy.signal import butter, sosfilt
+
+    low, high = rng.uniform(60, 400), rng.uniform(2800, 7500)
+    sos = butter(int(rng.integers(1, 5)), [low, high], btype="bandpass", fs=sample_rate, output="sos")
+    return sosfilt(sos, audio).astype(np.float32)
+
+
 def babble_noise(voices: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
     """Several talkers at once: each recording (tiled to ``n`` samples, started at a random
     point) scaled to unit RMS, summed, and the sum scaled to unit RMS."""
@@ -62,7 +72,7 @@ def babble_noise(voices: list[np.ndarray], n: int, rng: np.random.Generator) -> 
 
 
 def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble=None) -> np.ndarray:
-    """A random chain: speed, reverberation, noise (white/pink/brown/babble) and gain.
+    """A random chain: speed, reverberation, channel, noise (white/pink/brown/babble) and gain.
 
     ``babble`` is a list of other recordings, or a function returning one (called only when
     babble is the noise drawn, so nothing is read otherwise); without it no babble is drawn."""
@@ -70,6 +80,8 @@ def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble=None) -
         audio = change_speed(audio, rng.uniform(0.85, 1.15))
     if rng.random() < 0.3:
         audio = reverberate(audio, rng)
+    if rng.random() < 0.25:
+        audio = band_limit(audio, rng)
     if rng.random() < 0.8:
         kinds = ["white", "pink", "brown"] + (["babble"] if babble is not None else [])
         kind = kinds[rng.integers(len(kinds))]

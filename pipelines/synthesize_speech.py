@@ -38,6 +38,9 @@ ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2
                    "zac", "norbert", "shelby", "quincy", "Lee", "Mike")
 FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
 
+# flite's mean pitch (Hz) is drawn from these ranges; rms ignores the setting
+FLITE_PITCH = {"kal": (80, 150), "kal16": (80, 150), "awb": (80, 150), "rms": (80, 150), "slt": (130, 230)}
+
 HELD_OUT = {"espeak_accents": ("en-029",), "espeak_variants": ("m7", "f4", "shelby"),
             "flite_voices": ("rms",)}
 
@@ -65,7 +68,7 @@ def all_voices() -> list[Voice]:
 
 
 def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
-    """Speak ``text`` with ``voice`` at a random rate/pitch; 16 kHz mono float32."""
+    """Speak ``text`` with ``voice`` at a random rate, pitch and intonation; 16 kHz mono float32."""
     if voice.engine == "espeak":
         cmd = ["espeak-ng", "-v", voice.name, "-s", str(rng.randint(120, 230)),
                "-p", str(rng.randint(25, 75)), "-g", str(rng.randint(0, 4)), "--stdout", text]
@@ -74,8 +77,10 @@ def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
     else:
         with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
             stretch = rng.uniform(0.8, 1.3)
+            pitch = rng.uniform(*FLITE_PITCH.get(voice.name, (80, 200)))
             cmd = ["flite", "-voice", voice.name, "--setf", f"duration_stretch={stretch:.2f}",
-                   "-t", text, "-o", tmp.name]
+                   "--setf", f"int_f0_target_mean={pitch:.0f}",
+                   "--setf", f"int_f0_target_stddev={rng.uniform(10, 35):.0f}", "-t", text, "-o", tmp.name]
             subprocess.run(cmd, check=True, capture_output=True)
             audio, rate = sf.read(tmp.name, dtype="float32")
     if audio.ndim > 1:
@@ -104,12 +109,18 @@ def write_manifest(path: Path, rows) -> None:
             writer.writerow([wav.resolve(), wav.stat().st_size, text, group])
 
 
-def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2) -> dict:
-    """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths."""
+def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2,
+                 render_seed: int | None = None) -> dict:
+    """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths.
+
+    ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the voices,
+    rates and pitches.  The same ``seed`` with another ``render_seed`` speaks the same
+    sentences anew, so a second corpus adds fresh audio without leaking validation text."""
     texts = split_texts(Vocabulary().normalize, {"train": count, "valid_seen": valid_count,
                                                  "valid_heldout": valid_count}, seed,
                         held_back=("valid_seen", "valid_heldout"))
-    rng = random.Random(seed)
+    voice_seed = seed if render_seed is None else render_seed
+    rng = random.Random(voice_seed)
     voices = all_voices()
     train_voices = [v for v in voices if not v.held_out]
     held_voices = [v for v in voices if v.held_out]
@@ -129,7 +140,7 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
     for name, items in splits.items():
         split_dir = out / name
         split_dir.mkdir(parents=True, exist_ok=True)
-        jobs = [(i, voice, text, split_dir, seed) for i, (text, voice) in enumerate(items)]
+        jobs = [(i, voice, text, split_dir, voice_seed) for i, (text, voice) in enumerate(items)]
         rows = parallel_map(_job, jobs, name, workers)
         manifests[name] = out / f"{name}.csv"
         write_manifest(manifests[name], rows)
@@ -162,6 +173,8 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=6000, help="training utterances")
     parser.add_argument("--valid-count", type=int, default=300, help="utterances per validation split")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--render-seed", type=int, help="voices, rates and pitches (default: --seed); the "
+                        "sentences and splits stay those of --seed")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
     parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
@@ -173,7 +186,8 @@ def main(argv=None) -> int:
         voices = [parse_voice(v) for v in args.voices.split(",") if v]
         print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
         return 0
-    manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers)
+    manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
+                             args.render_seed)
     for name, path in manifests.items():
         print(f"{name}: {path}")
     return 0

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipelines.augment import (add_noise, augment_waveform, babble_noise, change_speed, colored_noise, reverberate,
-                               spec_augment)
+from pipelines.augment import (add_noise, augment_waveform, babble_noise, band_limit, change_speed, colored_noise,
+                               reverberate, spec_augment)
 
 
 def snr_db(clean, mixed):
@@ -43,6 +43,17 @@ def test_speed_and_reverberation_keep_the_signal_usable():
     assert change_speed(audio, 1.25).size == pytest.approx(16000 / 1.25, abs=2)
     wet = reverberate(audio, np.random.default_rng(4))
     assert wet.shape == audio.shape and np.abs(wet).max() == pytest.approx(np.abs(audio).max(), rel=1e-4)
+
+
+def test_band_limit_keeps_speech_band_and_cuts_the_edges():
+    noise = colored_noise(np.random.default_rng(6), 32000, "white")
+    for seed in range(5):
+        out = band_limit(noise, np.random.default_rng(seed))
+        power = np.abs(np.fft.rfft(out)) ** 2 / np.abs(np.fft.rfft(noise)) ** 2  # bin k is k / 2 Hz
+        assert out.shape == noise.shape and out.dtype == np.float32
+        assert power[1500:3000].mean() > 0.5  # 750-1500 Hz passes
+        assert power[15600:16000].mean() < 0.3 * power[1500:3000].mean()  # 7.8-8 kHz is cut
+        assert power[40:80].mean() < 0.5 * power[1500:3000].mean()  # 20-40 Hz is cut
 
 
 def test_augment_is_seeded_clipped_and_reads_babble_only_when_drawn():

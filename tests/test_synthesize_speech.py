@@ -59,6 +59,30 @@ def test_build_corpus_writes_manifests(tmp_path):
     assert header.startswith("wav_filename,wav_filesize,transcript")
 
 
+def test_render_seed_speaks_the_same_sentences_anew(tmp_path):
+    first = build_corpus(tmp_path / "a", count=8, valid_count=2, seed=3, workers=1)
+    again = build_corpus(tmp_path / "b", count=8, valid_count=2, seed=3, workers=1, render_seed=7)
+    for split in first:
+        old, new = read_manifest(first[split]), read_manifest(again[split])
+        assert [u.transcript for u in old] == [u.transcript for u in new]
+    old, new = read_manifest(first["train"]), read_manifest(again["train"])
+    assert [u.group for u in old] != [u.group for u in new]
+    same = build_corpus(tmp_path / "c", count=8, valid_count=2, seed=3, workers=1, render_seed=3)
+    assert [u.group for u in read_manifest(same["train"])] == [u.group for u in old]
+
+
+def test_flite_pitch_is_drawn_per_utterance():
+    import librosa
+
+    def median_pitch(seed):
+        audio = synthesize(Voice("flite", "slt"), "hello there my friend", random.Random(seed))
+        f0, _, _ = librosa.pyin(audio, fmin=60, fmax=400, sr=16000)
+        return float(np.nanmedian(f0))
+
+    pitches = [median_pitch(seed) for seed in range(4)]
+    assert max(pitches) - min(pitches) > 20
+
+
 def test_speak_all_makes_an_evaluation_set(tmp_path):
     from pipelines.synthesize_speech import parse_voice, speak_all
 
