@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import time
 import zlib
 from collections import defaultdict
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.sources import load_source
-from pipelines.train import error_rates
+from pipelines.metrics import error_rates
 from recognizer.quiet import import_tensorflow_quietly
 
 
@@ -35,6 +36,32 @@ def noisy(path: str, snr_db: float, seed: int):
     return add_noise(audio, colored_noise(rng, audio.size, "white"), snr_db)
 
 
+def score(transcribe, utterances, normalize, noise_snr: float | None = None, progress=sys.stderr,
+          label: str = "evaluated") -> dict:
+    """Run ``transcribe`` (a path or a waveform -> text) over ``utterances`` (optionally with
+    white noise at ``noise_snr`` dB); returns per-file rows, per-group and overall WER/CER,
+    and the seconds spent in ``transcribe``."""
+    rows, seconds = [], 0.0
+    for i, u in enumerate(utterances, 1):
+        reference = normalize(u.transcript)
+        source = u.path if noise_snr is None else noisy(u.path, noise_snr, seed=0)
+        start = time.perf_counter()
+        hypothesis = normalize(transcribe(source))
+        seconds += time.perf_counter() - start
+        wer, cer = error_rates([reference], [hypothesis])
+        rows.append({"file": u.path, "group": u.group or "all", "reference": reference,
+                     "hypothesis": hypothesis, "wer": round(wer, 4), "cer": round(cer, 4)})
+        if progress and (i % 50 == 0 or i == len(utterances)):
+            print(f"{label} {i}/{len(utterances)}", file=progress, flush=True)
+    by_group = defaultdict(list)
+    for row in rows:
+        by_group[row["group"]].append(row)
+    groups = {name: {"files": len(items), **dict(zip(("wer", "cer"), error_rates(
+        [r["reference"] for r in items], [r["hypothesis"] for r in items])))} for name, items in sorted(by_group.items())}
+    overall = dict(zip(("wer", "cer"), error_rates([r["reference"] for r in rows], [r["hypothesis"] for r in rows])))
+    return {"rows": rows, "groups": groups, "overall": {"files": len(rows), **overall}, "seconds": seconds}
+
+
 def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm: str | None = "auto",
              noise_snr: float | None = None, progress=sys.stderr) -> dict:
     """Transcribe every utterance (optionally with white noise at ``noise_snr`` dB); returns
@@ -44,26 +71,12 @@ def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm
 
     recognizer = Recognizer.load(model, lm=lm)
     utterances = [u for m in manifests for u in load_source(m)]
-    rows = []
-    for i, u in enumerate(utterances, 1):
-        reference = recognizer.vocab.normalize(u.transcript)
-        source = u.path if noise_snr is None else noisy(u.path, noise_snr, seed=0)
-        hypothesis = recognizer.transcribe(source, beam_width=beam_width).text
-        wer, cer = error_rates([reference], [hypothesis])
-        rows.append({"file": u.path, "group": u.group or "all", "reference": reference,
-                     "hypothesis": hypothesis, "wer": round(wer, 4), "cer": round(cer, 4)})
-        if progress and (i % 50 == 0 or i == len(utterances)):
-            print(f"evaluated {i}/{len(utterances)}", file=progress, flush=True)
-    by_group = defaultdict(list)
-    for row in rows:
-        by_group[row["group"]].append(row)
-    groups = {name: {"files": len(items), **dict(zip(("wer", "cer"), error_rates(
-        [r["reference"] for r in items], [r["hypothesis"] for r in items])))} for name, items in sorted(by_group.items())}
-    overall = dict(zip(("wer", "cer"), error_rates([r["reference"] for r in rows], [r["hypothesis"] for r in rows])))
-    settings = {"model": str(model), "manifests": [str(m) for m in manifests],
-                "beam_width": recognizer.decoder.beam_width if beam_width is None else beam_width,
-                "lm": recognizer.lm is not None, "noise_snr": noise_snr}
-    return {"rows": rows, "groups": groups, "overall": {"files": len(rows), **overall}, "settings": settings}
+    result = score(lambda source: recognizer.transcribe(source, beam_width=beam_width).text, utterances,
+                   recognizer.vocab.normalize, noise_snr, progress)
+    result["settings"] = {"model": str(model), "manifests": [str(m) for m in manifests],
+                          "beam_width": recognizer.decoder.beam_width if beam_width is None else beam_width,
+                          "lm": recognizer.lm is not None, "noise_snr": noise_snr}
+    return result
 
 
 def markdown_table(result: dict) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from pipelines.checkpoint import StepCheckpoint
 from pipelines.config import Config, DataConfig, load_config
 from pipelines.data import cache_features, make_dataset
+from pipelines.metrics import error_rates
 from pipelines.sources import load_source
 from recognizer.ctc import greedy_decode
 from recognizer.frontend import feature_config
@@ -34,17 +35,6 @@ from recognizer.vocab import Vocabulary
 def load_sources(specs, data: DataConfig) -> list:
     """All examples of the data source strings ``specs`` (manifests, folders, tfds splits)."""
     return [u for spec in specs for u in load_source(spec, data.cache_dir, data.tfds_data_dir, data.tfds_manual_dir)]
-
-
-def error_rates(references: list[str], hypotheses: list[str]) -> tuple[float, float]:
-    """(WER, CER) of a corpus, as jiwer computes them; empty references are skipped."""
-    import jiwer
-
-    pairs = [(r, h) for r, h in zip(references, hypotheses) if r.strip()]
-    if not pairs:
-        return 0.0, 0.0
-    refs, hyps = zip(*pairs)
-    return float(jiwer.wer(list(refs), list(hyps))), float(jiwer.cer(list(refs), list(hyps)))
 
 
 def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = None) -> tuple[list, list]:

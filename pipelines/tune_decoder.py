@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from pipelines.sources import load_source
-from pipelines.train import error_rates
+from pipelines.metrics import error_rates
 from recognizer.ctc import beam_decode
 from recognizer.frontend import compute_features, load_input
 from recognizer.lm import LMScorer, NGramLM

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from pipelines.config import load_config
-from pipelines.train import error_rates, train
+from pipelines.train import train
 from recognizer.recognizer import Recognizer
 from tests.conftest import SAMPLES
 
@@ -18,11 +18,6 @@ def test_config_overrides_and_validation(tmp_path):
         load_config(path, ["train.epoch=1"])
     with pytest.raises(ValueError, match="section.key=value"):
         load_config(path, ["epochs"])
-
-
-def test_error_rates():
-    assert error_rates(["a b c", "d"], ["a x c", "d"]) == (0.25, pytest.approx(1 / 6))
-    assert error_rates([""], ["x"]) == (0.0, 0.0)
 
 
 def test_train_writes_a_loadable_model(tmp_path):
