@@ -47,10 +47,8 @@ def peak_rss_mb() -> float:
 
 
 def measure(path: Path, model: str) -> dict:
-    """Transcribe one file in this process; time, peak RSS and word count."""
-    from recognizer.quiet import import_tensorflow_quietly
-
-    import_tensorflow_quietly()
+    """Transcribe one file in this process; time, peak RSS and word count.  TensorFlow is
+    imported only when the model runs through it (not for the default LiteRT runner)."""
     from recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model)
@@ -59,7 +57,7 @@ def measure(path: Path, model: str) -> dict:
     result = recognizer.transcribe(path)
     return {"seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": round(peak_rss_mb()),
             "peak_rss_mb_after_model_load": round(before), "words": len(result.words),
-            "audio_seconds": result.duration}
+            "audio_seconds": result.duration, "runner": recognizer.runner.name}
 
 
 def main(argv=None) -> int:
@@ -83,7 +81,7 @@ def main(argv=None) -> int:
             figures = json.loads(child.stdout.strip().splitlines()[-1])
             words_expected = clips and round(figures["words"] / clips, 2)
             print(f"{minutes:g} min ({seconds:.0f} s, {clips} clips): {figures['seconds']} s to transcribe "
-                  f"({seconds / max(figures['seconds'], 1e-9):.1f}x real time), peak RSS {figures['peak_rss_mb']} MB "
+                  f"({seconds / max(figures['seconds'], 1e-9):.1f}x real time, {figures['runner']} runner), peak RSS {figures['peak_rss_mb']} MB "
                   f"(after model load {figures['peak_rss_mb_after_model_load']} MB), "
                   f"{figures['words']} words ({words_expected} per clip)", flush=True)
     return 0

@@ -23,7 +23,6 @@ import numpy as np
 
 from pipelines.sources import load_source
 from pipelines.metrics import error_rates
-from recognizer.quiet import import_tensorflow_quietly
 
 
 def noisy(path: str, snr_db: float, seed: int):
@@ -66,7 +65,6 @@ def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm
              noise_snr: float | None = None, progress=sys.stderr) -> dict:
     """Transcribe every utterance (optionally with white noise at ``noise_snr`` dB); returns
     per-file rows and per-group / overall rates."""
-    import_tensorflow_quietly()
     from recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model, lm=lm)
