@@ -6,7 +6,9 @@
 
 Voices are split into training voices and held-out voices (whole accents / speakers), so
 the validation manifest measures generalisation to voices never heard in training.
-Festival voices are never used: they are reserved for held-out evaluation.
+Festival voices are never used for training: they are reserved for held-out evaluation, and
+only ``--texts`` evaluation sets can speak with them (``--voices festival:kal_diphone``;
+Debian's festival and festvox-* packages).
 """
 
 from __future__ import annotations
@@ -47,11 +49,13 @@ HELD_OUT = {"espeak_accents": ("en-029",), "espeak_variants": ("m7", "f4", "shel
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str  # "espeak" or "flite"
-    name: str  # accent+variant for espeak, voice name for flite
+    engine: str  # "espeak", "flite" or "festival" (evaluation only)
+    name: str  # accent+variant for espeak, voice name for flite and festival
 
     @property
     def held_out(self) -> bool:
+        if self.engine == "festival":
+            return True
         if self.engine == "flite":
             return self.name in HELD_OUT["flite_voices"]
         accent, _, variant = self.name.partition("+")
@@ -74,6 +78,11 @@ def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
                "-p", str(rng.randint(25, 75)), "-g", str(rng.randint(0, 4)), "--stdout", text]
         wav = subprocess.run(cmd, check=True, capture_output=True).stdout
         audio, rate = sf.read(io.BytesIO(wav), dtype="float32")
+    elif voice.engine == "festival":  # evaluation sets only, at the voice's own rate and pitch
+        with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+            subprocess.run(["text2wave", "-eval", f"(voice_{voice.name})", "-o", tmp.name], input=text.encode(),
+                           check=True, capture_output=True)
+            audio, rate = sf.read(tmp.name, dtype="float32")
     else:
         with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
             stretch = rng.uniform(0.8, 1.3)
@@ -148,10 +157,10 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
 
 
 def parse_voice(text: str) -> Voice:
-    """``flite:slt`` or ``espeak:en-us+f2``."""
+    """``flite:slt``, ``espeak:en-us+f2`` or (for evaluation sets) ``festival:kal_diphone``."""
     engine, sep, name = text.partition(":")
-    if not sep or engine not in ("espeak", "flite") or not name:
-        raise ValueError(f"voice {text!r} is not espeak:NAME or flite:NAME")
+    if not sep or engine not in ("espeak", "flite", "festival") or not name:
+        raise ValueError(f"voice {text!r} is not espeak:NAME, flite:NAME or festival:NAME")
     return Voice(engine, name)
 
 

@@ -1,4 +1,5 @@
 import random
+import shutil
 
 import numpy as np
 import pytest
@@ -93,4 +94,16 @@ def test_speak_all_makes_an_evaluation_set(tmp_path):
         ("call mom", "flite:slt"), ("stop the timer", "flite:slt"),
         ("call mom", "espeak:en-us+f2"), ("stop the timer", "espeak:en-us+f2")]
     with pytest.raises(ValueError):
-        parse_voice("festival:kal")
+        parse_voice("festvox:kal")
+
+
+@pytest.mark.skipif(not shutil.which("text2wave"), reason="festival is not installed (evaluation sets only)")
+def test_festival_voices_speak_evaluation_sets_only(tmp_path):
+    from pipelines.synthesize_speech import parse_voice, speak_all
+
+    voice = parse_voice("festival:kal_diphone")
+    assert voice.held_out and voice not in all_voices()
+    rows = read_manifest(speak_all(["turn on the lights"], [voice], tmp_path, "fest", workers=1))
+    assert [(u.transcript, u.group) for u in rows] == [("turn on the lights", "festival:kal_diphone")]
+    audio = synthesize(voice, "turn on the lights", random.Random(0))
+    assert 0.5 < audio.size / 16000 < 3 and np.abs(audio).max() > 0.05
