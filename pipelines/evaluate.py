@@ -62,18 +62,19 @@ def score(transcribe, utterances, normalize, noise_snr: float | None = None, pro
 
 
 def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm: str | None = "auto",
-             noise_snr: float | None = None, progress=sys.stderr) -> dict:
-    """Transcribe every utterance (optionally with white noise at ``noise_snr`` dB); returns
-    per-file rows and per-group / overall rates."""
+             noise_snr: float | None = None, progress=sys.stderr, phrases: list[str] | None = None) -> dict:
+    """Transcribe every utterance (optionally with white noise at ``noise_snr`` dB, optionally
+    as one of ``phrases``); returns per-file rows and per-group / overall rates."""
     from recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model, lm=lm)
     utterances = [u for m in manifests for u in load_source(m)]
-    result = score(lambda source: recognizer.transcribe(source, beam_width=beam_width).text, utterances,
-                   recognizer.vocab.normalize, noise_snr, progress)
+    result = score(lambda source: recognizer.transcribe(source, beam_width=beam_width, phrases=phrases).text,
+                   utterances, recognizer.vocab.normalize, noise_snr, progress)
     result["settings"] = {"model": str(model), "manifests": [str(m) for m in manifests],
                           "beam_width": recognizer.decoder.beam_width if beam_width is None else beam_width,
-                          "lm": recognizer.lm is not None, "noise_snr": noise_snr}
+                          "lm": recognizer.lm is not None, "noise_snr": noise_snr,
+                          "phrases": len(phrases) if phrases else 0}
     return result
 
 
@@ -138,6 +139,8 @@ def report_markdown(result: dict, worst: int) -> str:
         decoder = "greedy" if settings["beam_width"] <= 1 else f"beam search ({settings['beam_width']} beams" + (
             ", language model)" if settings["lm"] else ")")
         noise = f", white noise at {settings['noise_snr']:g} dB SNR" if settings.get("noise_snr") is not None else ""
+        if settings.get("phrases"):
+            decoder = f"closed-set ({settings['phrases']} allowed phrases)"
         sources = ", ".join(f"`{m}`" for m in settings["manifests"])
         lines += [f"Model `{settings['model']}`, {result['overall']['files']} files from {sources}; "
                   f"{decoder} decoding{noise}.", ""]
@@ -176,9 +179,15 @@ def main(argv=None) -> int:
     parser.add_argument("--beam-width", type=int, help="default: the model's own decoder setting")
     parser.add_argument("--lm", default="auto", help="ARPA file, 'none', or 'auto' (the model's own LM if any)")
     parser.add_argument("--noise-snr", type=float, help="add white noise at this SNR (dB) to every file")
+    parser.add_argument("--phrases", type=Path, help="closed-set decoding: a file of allowed phrases, one per line")
     args = parser.parse_args(argv)
     lm = None if args.lm.lower() == "none" else args.lm
-    result = evaluate(args.model, args.manifests, args.beam_width, lm, args.noise_snr)
+    phrases = None
+    if args.phrases:
+        from recognizer.transcribe import read_input_list
+
+        phrases = read_input_list(args.phrases)
+    result = evaluate(args.model, args.manifests, args.beam_width, lm, args.noise_snr, phrases=phrases)
     if args.out:
         print(f"report: {write_report(result, args.out, args.worst)}", file=sys.stderr)
     print(markdown_table(result), end="")

@@ -1,6 +1,7 @@
 """CTC decoding in NumPy, independent of the runtime that produced the logits.
 
-Greedy (best path) and prefix beam search.  Both return the label sequence with the frame
+Greedy (best path), prefix beam search and closed-set phrase decoding (the most probable of
+a list of allowed phrases, e.g. voice commands).  All return the label sequence with the frame
 at which each label was emitted, from which :func:`words_from_alignment` derives word
 start/end times and a confidence.
 """
@@ -156,3 +157,90 @@ def words_from_alignment(alignment: Alignment, alphabet: str, frame_seconds: flo
             chars.append((char, frame, score, alignment.end_frame(i)))
     flush()
     return words
+
+
+def _extended(sequence, blank: int) -> np.ndarray:
+    """``sequence`` with a blank before, between and after its labels (the CTC state chain)."""
+    ext = np.full(2 * len(sequence) + 1, blank, dtype=np.int64)
+    ext[1::2] = sequence
+    return ext
+
+
+def sequence_log_likelihoods(logits: np.ndarray, sequences: list, blank: int = BLANK_INDEX) -> np.ndarray:
+    """log p(sequence | logits) of each label sequence, by the CTC forward algorithm run on
+    all sequences at once; ``-inf`` for a sequence the frames are too few to emit."""
+    logp = log_softmax(logits)
+    steps = logp.shape[0]
+    if not sequences or steps == 0:
+        return np.full(len(sequences), -np.inf)
+    width = 2 * max(len(s) for s in sequences) + 1
+    ext = np.full((len(sequences), width), blank, dtype=np.int64)
+    for i, s in enumerate(sequences):
+        ext[i, : 2 * len(s) + 1] = _extended(s, blank)
+    size = np.array([2 * len(s) + 1 for s in sequences])
+    inside = np.arange(width)[None, :] < size[:, None]
+    skip = np.zeros_like(inside)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    alpha = np.full(ext.shape, -np.inf)
+    alpha[:, 0] = logp[0, blank]
+    alpha[:, 1] = np.where(size > 1, logp[0, ext[:, 1]], -np.inf)
+    for t in range(1, steps):
+        step = np.logaddexp(alpha, np.pad(alpha[:, :-1], ((0, 0), (1, 0)), constant_values=-np.inf))
+        jump = np.pad(alpha[:, :-2], ((0, 0), (2, 0)), constant_values=-np.inf)
+        alpha = np.where(skip, np.logaddexp(step, jump), step) + logp[t, ext]
+        alpha[~inside] = -np.inf
+    rows = np.arange(len(sequences))
+    last = alpha[rows, size - 1]
+    before = np.where(size > 1, alpha[rows, np.maximum(size - 2, 0)], -np.inf)
+    return np.logaddexp(last, before)
+
+
+def forced_align(logits: np.ndarray, sequence, blank: int = BLANK_INDEX) -> Alignment:
+    """The most probable frame path (Viterbi) that emits exactly ``sequence``, as an Alignment
+    (first and last frame of each label, its log-probability at the first)."""
+    logp = log_softmax(logits)
+    ext = _extended(sequence, blank)
+    steps, states = logp.shape[0], ext.size
+    skip = np.zeros(states, bool)
+    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
+    score = np.full(states, -np.inf)
+    score[0] = logp[0, blank]
+    if states > 1:
+        score[1] = logp[0, ext[1]]
+    back = np.zeros((steps, states), dtype=np.int8)  # 0: stayed, 1: from s-1, 2: from s-2
+    for t in range(1, steps):
+        options = np.stack([score, np.pad(score[:-1], (1, 0), constant_values=-np.inf),
+                            np.where(skip, np.pad(score[:-2], (2, 0), constant_values=-np.inf), -np.inf)])
+        back[t] = options.argmax(axis=0)
+        score = options.max(axis=0) + logp[t, ext]
+    state = states - 1 if states == 1 or score[-1] >= score[-2] else states - 2
+    if not np.isfinite(score[state]):
+        return Alignment((), (), ())
+    path = np.empty(steps, dtype=np.int64)
+    for t in range(steps - 1, -1, -1):
+        path[t] = state
+        state -= int(back[t, state])
+    labels, frames, scores, ends = [], [], [], []
+    previous = -1
+    for t, s in enumerate(path.tolist()):  # the path never goes back, so each label is one run
+        if s % 2 == 1 and s != previous:
+            labels.append(int(ext[s]))
+            frames.append(t)
+            scores.append(float(logp[t, ext[s]]))
+            ends.append(t)
+        elif s % 2 == 1:
+            ends[-1] = t
+        previous = s
+    return Alignment(tuple(labels), tuple(frames), tuple(scores), tuple(ends))
+
+
+def phrase_decode(logits: np.ndarray, sequences: list, blank: int = BLANK_INDEX) -> tuple[int, Alignment, np.ndarray]:
+    """Closed-set decoding: the index of the most probable of ``sequences`` (label sequences
+    of the allowed phrases), its forced alignment, and the posterior of every phrase
+    (their likelihoods normalised over the set)."""
+    scores = sequence_log_likelihoods(logits, sequences, blank)
+    if not np.isfinite(scores).any():
+        return -1, Alignment((), (), ()), np.zeros(len(sequences))
+    best = int(np.argmax(scores))
+    posterior = np.exp(scores - np.logaddexp.reduce(scores))
+    return best, forced_align(logits, sequences[best], blank), posterior

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.audio import SAMPLE_RATE
-from recognizer.ctc import beam_decode, greedy_decode, words_from_alignment
+from recognizer.ctc import beam_decode, greedy_decode, phrase_decode, words_from_alignment
 from recognizer.frontend import compute_features, load_input
 from recognizer.ink_features import ink_features_and_index
 from recognizer.lm import LMScorer, NGramLM
@@ -56,13 +56,15 @@ class Transcription:
 class DecoderOptions:
     """How logits become text: greedy when ``beam_width`` is 1, else prefix beam search with
     the optional language model (``lm_weight`` scales its natural-log score, ``word_bonus`` is
-    added per word) and hot words (word -> log-score bonus)."""
+    added per word) and hot words (word -> log-score bonus).  With ``phrases`` the text is
+    always the most probable of those phrases (closed-set decoding, e.g. voice commands)."""
 
     beam_width: int = 1
     lm_weight: float = 0.5
     word_bonus: float = 1.0
     oov_penalty: float = 0.0
     hot_words: tuple[tuple[str, float], ...] = ()
+    phrases: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict) -> "DecoderOptions":
@@ -84,6 +86,7 @@ class Recognizer:
         self.vocab = spec.vocabulary
         self.subsampling = subsampling(spec)
         self.frame_seconds = self.features.frame_seconds * self.subsampling if self.modality == "speech" else 1.0
+        self._phrase_labels: tuple = ((), [])  # the last phrase list and its label sequences
 
     @property
     def model(self):
@@ -132,37 +135,63 @@ class Recognizer:
             return self.runner.audio_logits(loaded)
         return self.logits(compute_features(self.modality, loaded, self.features))
 
+    def phrase_labels(self, phrases: tuple[str, ...]) -> list[np.ndarray]:
+        """The label sequences of ``phrases`` (normalised); an empty phrase is an error."""
+        cached = self._phrase_labels
+        if cached[0] != phrases:
+            labels = [self.vocab.encode(self.vocab.normalize(p)) for p in phrases]
+            empty = [p for p, l in zip(phrases, labels) if l.size == 0]
+            if empty:
+                raise ValueError(f"phrase {empty[0]!r} has no character of the model's alphabet")
+            self._phrase_labels = cached = (phrases, labels)
+        return cached[1]
+
+    def decode(self, logits: np.ndarray, options: DecoderOptions):
+        """The alignment of ``logits`` under ``options``: phrases, beam search or greedy."""
+        if options.phrases:
+            labels = self.phrase_labels(options.phrases)
+            return phrase_decode(logits, labels)[1]
+        if options.beam_width > 1:
+            return beam_decode(logits, options.beam_width, scorer=self.scorer(options))
+        return greedy_decode(logits)
+
     def transcribe(self, source, sample_rate: int | None = None, beam_width: int | None = None,
-                   hot_words: dict[str, float] | None = None) -> Transcription:
+                   hot_words: dict[str, float] | None = None, phrases=None) -> Transcription:
         """Transcribe a file path, an audio array (16 kHz unless ``sample_rate``) or an Ink.
 
         Audio longer than ``LONG_AUDIO_SECONDS`` goes through :mod:`recognizer.long_audio`:
         files are streamed and cut into chunks at quiet points.
 
-        ``beam_width`` and ``hot_words`` override the model's decoder settings for this call.
+        ``beam_width`` and ``hot_words`` override the model's decoder settings for this call;
+        ``phrases`` (a list of allowed texts, e.g. commands) makes the text the most probable
+        of them.
         """
         options = self.decoder
+        if phrases:
+            options = replace(options, phrases=tuple(phrases))
         if hot_words:
             options = replace(options, hot_words=tuple(hot_words.items()))
         if beam_width is not None:
             options = replace(options, beam_width=beam_width)
         elif options.hot_words and options.beam_width == 1:  # hot words need a beam to act on
             options = replace(options, beam_width=16)
+        long_error = f"phrase lists are for short inputs; this one is over {LONG_AUDIO_SECONDS:g} s"
         if self.modality == "speech" and isinstance(source, (str, Path)) and \
                 (file_duration(source) or 0) > LONG_AUDIO_SECONDS:  # streamed in chunks
+            if phrases:
+                raise ValueError(long_error)
             return transcribe_long(self, source, beam_width=beam_width, hot_words=hot_words)
         loaded = load_input(self.modality, source, sample_rate)
         if self.modality == "speech" and loaded.size > LONG_AUDIO_SECONDS * SAMPLE_RATE:
+            if phrases:
+                raise ValueError(long_error)
             return transcribe_long(self, loaded, SAMPLE_RATE, beam_width=beam_width, hot_words=hot_words)
         if self.modality == "ink":  # features and the point of each frame from one normalisation
             frames, index = ink_features_and_index(loaded, self.features)
             logits = self.logits(frames)
         else:
             logits = self.input_logits(loaded)
-        if options.beam_width > 1:
-            alignment = beam_decode(logits, options.beam_width, scorer=self.scorer(options))
-        else:
-            alignment = greedy_decode(logits)
+        alignment = self.decode(logits, options)
         duration = loaded.size / SAMPLE_RATE if self.modality == "speech" else None
         words = words_from_alignment(alignment, self.vocab.alphabet, self.frame_seconds, duration=duration)
         text = " ".join(w.word for w in words)

@@ -100,6 +100,7 @@ class BatchOptions:
     debug: bool = False
     progress: bool = False  # progress lines and a summary on stderr
     runner: str = "auto"  # keras, saved_model, tflite or auto (tflite when exported)
+    phrases: tuple[str, ...] = ()  # closed-set decoding: the text is one of these
 
 
 @dataclass
@@ -138,7 +139,8 @@ def _transcribe_one(name: str, models: ModelCache, options: BatchOptions) -> str
     if recognizer.modality != modality:
         raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
                          f"reads {recognizer.modality}")
-    result = recognizer.transcribe(name, beam_width=options.beam_width, hot_words=options.hot_words or None)
+    result = recognizer.transcribe(name, beam_width=options.beam_width, hot_words=options.hot_words or None,
+                                   phrases=options.phrases or None)
     return format_result(name, result, options.fmt)
 
 
@@ -192,7 +194,7 @@ def _process(name: str, models: ModelCache, options: BatchOptions, written: dict
 
 
 def read_input_list(path: Path) -> list[str]:
-    """One input path per line; blank lines and lines starting with # are ignored."""
+    """The lines of a list file (input paths, phrases); blank lines and lines starting with # are ignored."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
@@ -226,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "the model's own lm.arpa if it has one")
     parser.add_argument("--hot-words", default="",
                         help="comma-separated words to favour, each optionally with a boost: 'alice:4,bob'")
+    parser.add_argument("--phrases", type=Path,
+                        help="a text file of allowed phrases, one per line (e.g. voice commands): each input "
+                             "is transcribed as the most probable of them")
     parser.add_argument("--runner", choices=RUNNERS, default="auto",
                         help="inference runtime: TFLite through LiteRT (fast start, no TensorFlow), Keras or "
                              "the exported SavedModel; default auto: tflite when the model directory has "
@@ -251,11 +256,19 @@ def cli(argv=None) -> int:
             parser.error(f"--input-list {args.input_list}: {_one_line(error)}")
     if not files:
         parser.error("no input files (give FILE... or --input-list)")
+    phrases = ()
+    if args.phrases is not None:
+        try:
+            phrases = tuple(read_input_list(args.phrases))
+        except (OSError, UnicodeDecodeError) as error:
+            parser.error(f"--phrases {args.phrases}: {_one_line(error)}")
+        if not phrases:
+            parser.error(f"--phrases {args.phrases}: no phrase in the file")
     batch = args.input_list is not None or args.output_dir is not None
     model = tuple(args.model) if args.model and len(args.model) > 1 else (args.model or [None])[0]
     options = BatchOptions(model, args.fmt, args.output_dir, args.beam_width,
                            None if args.lm.lower() == "none" else args.lm, hot_words, args.debug, batch,
-                           args.runner)
+                           args.runner, phrases)
     summary = transcribe_files(files, options)
     return 1 if summary.failed else 0
 

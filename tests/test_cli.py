@@ -135,3 +135,26 @@ def test_input_list_batch_resumes_and_summarises(tmp_path, tiny_model, sample_ro
 def test_no_inputs_is_a_usage_error():
     result = run_cli()
     assert result.returncode == 2 and "no input files" in result.stderr
+
+
+def test_phrases_make_closed_set_commands(tmp_path, sample_rows):
+    from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS
+
+    phrases = tmp_path / "commands.txt"
+    commands = [f"{v} {o}" for v in COMMAND_VERBS for o in COMMAND_OBJECTS]
+    phrases.write_text("# allowed commands\n" + "\n".join(commands + [sample_rows[1][1]]) + "\n")
+    result = run_cli("--phrases", phrases, "--format", "json", sample_rows[1][0])
+    assert result.returncode == 0, result.stderr
+    item = json.loads(result.stdout)
+    assert item["text"] == sample_rows[1][1] == "turn on the lights"
+    assert [w["word"] for w in item["words"]] == ["turn", "on", "the", "lights"]
+    assert all(0 <= w["start"] < w["end"] <= item["duration"] for w in item["words"])
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n\n")
+    refused = run_cli("--phrases", empty, sample_rows[1][0])
+    assert refused.returncode == 2 and "no phrase" in refused.stderr and not refused.stdout
+    symbols = tmp_path / "symbols.txt"
+    symbols.write_text("%%%\n")
+    bad = run_cli("--phrases", symbols, sample_rows[1][0])
+    assert bad.returncode == 1 and "has no character" in bad.stderr and len(bad.stderr.splitlines()) == 1

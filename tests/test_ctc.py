@@ -1,6 +1,11 @@
+import itertools
+
 import numpy as np
 
-from recognizer.ctc import beam_decode, greedy_decode, log_softmax, words_from_alignment
+import pytest
+
+from recognizer.ctc import (beam_decode, forced_align, greedy_decode, log_softmax, phrase_decode,
+                           sequence_log_likelihoods, words_from_alignment)
 
 ALPHABET = " abcdefghijklmnopqrstuvwxyz'"
 
@@ -60,3 +65,49 @@ def test_word_ends_cover_repeated_frames_of_the_last_character():
 def test_log_softmax_normalises():
     logp = log_softmax(np.random.default_rng(0).normal(size=(5, 7)))
     assert np.allclose(np.exp(logp).sum(axis=-1), 1.0)
+
+
+def collapse(path, blank=0):
+    out, previous = [], blank
+    for k in path:
+        if k != blank and k != previous:
+            out.append(k)
+        previous = k
+    return tuple(out)
+
+
+def test_sequence_likelihoods_sum_every_path_that_emits_the_sequence():
+    logits = np.random.default_rng(3).normal(size=(5, 3)) * 2
+    logp = log_softmax(logits)
+    totals: dict = {}
+    for path in itertools.product(range(3), repeat=5):  # all 243 frame paths, by brute force
+        key = collapse(path)
+        totals[key] = np.logaddexp(totals.get(key, -np.inf), sum(logp[t, k] for t, k in enumerate(path)))
+    sequences = [[1], [2, 1], [1, 1], [1, 2, 1], [2, 2, 2], [1, 1, 1]]  # [1, 1, 1] needs 5 frames: fits
+    ours = sequence_log_likelihoods(logits, sequences)
+    assert ours == pytest.approx([totals[tuple(s)] for s in sequences], abs=1e-9)
+    assert sequence_log_likelihoods(logits, [[1, 1, 1, 2]])[0] == -np.inf  # needs 7 frames
+
+
+def test_forced_align_times_each_label_of_the_asked_sequence():
+    # frames: c c _ a a _ _ t ; forcing "cat" follows the peaks, forcing "cut" swaps the vowel
+    logits = one_hot_logits([idx("c"), idx("c"), 0, idx("a"), idx("a"), 0, 0, idx("t")])
+    cat = forced_align(logits, [idx("c"), idx("a"), idx("t")])
+    assert cat.labels == (idx("c"), idx("a"), idx("t"))
+    assert cat.frames == (0, 3, 7) and cat.end_frames == (1, 4, 7)
+    cut = forced_align(logits, [idx("c"), idx("u"), idx("t")])
+    assert cut.labels == (idx("c"), idx("u"), idx("t")) and cut.log_probs[1] < -5
+    doubled = forced_align(one_hot_logits([idx("o"), 0, idx("o"), idx("f")]), [idx("o"), idx("o"), idx("f")])
+    assert doubled.frames == (0, 2, 3)
+    assert forced_align(logits[:2], [idx("c"), idx("a"), idx("t")]).labels == ()  # too few frames
+
+
+def test_phrase_decode_picks_the_most_probable_allowed_phrase():
+    logits = one_hot_logits([idx(c) if c != "_" else 0 for c in "st_o_p_ _mm_u_s_i_c"])
+    phrases = [[idx(c) for c in text] for text in ("stop music", "start music", "stop mail", "stop")]
+    best, alignment, posterior = phrase_decode(logits, phrases)
+    assert best == 0 and posterior.sum() == pytest.approx(1.0) and posterior[0] > 0.99
+    words = words_from_alignment(alignment, ALPHABET, 0.03)
+    assert [w.word for w in words] == ["stop", "music"]
+    assert words[1].start == pytest.approx(0.03 * 9)
+    assert phrase_decode(logits[:3], phrases)[0] == -1  # no phrase fits 3 frames

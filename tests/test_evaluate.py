@@ -63,3 +63,13 @@ def test_worst_files_show_paths_relative_to_the_working_directory(tmp_path, monk
     row = {"file": str(tmp_path / "corpus" / "a.wav"), "group": "g", "reference": "a b", "hypothesis": "a",
            "wer": 0.5, "cer": 0.5}
     assert "file `corpus/a.wav`" in worst_files_markdown({"rows": [row]})
+
+
+def test_evaluate_closed_set_answers_only_allowed_phrases(tmp_path):
+    from pipelines.evaluate import report_markdown
+
+    model = make_model_dir(tmp_path / "m")[0]
+    phrases = ["turn on the lights", "what is the weather like today", "call mom"]
+    result = evaluate(str(model), [str(SAMPLES / "transcripts.csv")], lm=None, progress=None, phrases=phrases)
+    assert all(r["hypothesis"] in phrases for r in result["rows"])
+    assert "closed-set (3 allowed phrases) decoding" in report_markdown(result, worst=1)
