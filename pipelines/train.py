@@ -37,6 +37,21 @@ def load_sources(specs, data: DataConfig) -> list:
     return [u for spec in specs for u in load_source(spec, data.cache_dir, data.tfds_data_dir, data.tfds_manual_dir)]
 
 
+def training_stages(previous: dict | None, stage: dict) -> dict:
+    """The ``stages`` and ``total_seconds`` of a model's training history: those of the model
+    it was fine-tuned from (``previous``: its metadata ``training``, or None from scratch),
+    then ``stage``.  A previous model without a history counts as one stage."""
+    if previous is None:
+        stages = []
+    elif previous.get("stages"):
+        stages = [dict(s) for s in previous["stages"]]
+    else:
+        stages = [{"stage": 1, "from": "unknown", "data": ", ".join(previous.get("manifests", [])),
+                   "epochs": previous.get("best_epoch"), "seconds": previous.get("seconds", 0)}]
+    stages.append({"stage": len(stages) + 1, **stage})
+    return {"stages": stages, "total_seconds": sum(int(s.get("seconds") or 0) for s in stages)}
+
+
 def transcribe_batches(model, dataset, vocab: Vocabulary, limit: int | None = None) -> tuple[list, list]:
     """Greedy transcripts and references for the batches of ``dataset``."""
     refs, hyps = [], []
@@ -233,14 +248,17 @@ def train(config: Config) -> Path:
               flush=True)
     # every worker restores from worker 0's checkpoint (runs/ on a shared filesystem)
     checkpoint = StepCheckpoint(backup_root / "backup", steps_per_epoch, config.train.checkpoint_every_steps, chief)
+    previous_training = None  # the training history of the model fine-tuned from
     with strategy.scope():
         model = build_model(model_config)
         if config.train.init_from:
-            from recognizer.model_dir import WEIGHTS_FILE, resolve_model_path
+            from recognizer.model_dir import METADATA_FILE, WEIGHTS_FILE, resolve_model_path
 
             source = resolve_model_path(config.train.init_from) / WEIGHTS_FILE
             model.load_weights(source)
             print(f"starting from the weights of {source}", flush=True)
+            previous_training = json.loads((source.parent / METADATA_FILE).read_text()).get("training") \
+                if (source.parent / METADATA_FILE).exists() else None
         total = steps_per_epoch * config.train.epochs
         floor = min(1.0, config.train.min_learning_rate / config.train.learning_rate)
         schedule = keras.optimizers.schedules.CosineDecay(
@@ -264,7 +282,13 @@ def train(config: Config) -> Path:
             "training": {"manifests": list(config.data.train), "utterances": n_train,
                          **({"hours": round(hours, 2)} if hours is not None else {"points": frames}),
                          "groups": groups, "epochs_planned": config.train.epochs, "best_epoch": epoch,
-                         "seconds": round(time.time() - started)},
+                         "seconds": round(time.time() - started),
+                         **training_stages(previous_training, {
+                             "from": str(config.train.init_from or "scratch"),
+                             "data": ", ".join(config.data.train), "utterances": n_train,
+                             **({"hours": round(hours, 2)} if hours is not None else {}),
+                             "epochs": epoch, "learning_rate": config.train.learning_rate,
+                             "seconds": round(time.time() - started)})},
             "validation": {"manifests": list(config.data.valid), "utterances": validated,
                            "greedy_wer": round(wer, 4), "greedy_cer": round(cer, 4)},
         }

@@ -47,4 +47,20 @@ def test_train_writes_a_loadable_model(tmp_path):
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(before, after))
     # the starting weights were scored first: an epoch that does not beat them is not kept
     assert json.loads((tmp_path / "runs" / "tuned" / "best.json").read_text())["epoch"] == 0
-    assert json.loads((tuned / "metadata.json").read_text())["training"]["best_epoch"] == 0
+    training = json.loads((tuned / "metadata.json").read_text())["training"]
+    assert training["best_epoch"] == 0
+    # the history goes on from the starting model's: its run, then this one
+    first, second = training["stages"]
+    assert first["from"] == "scratch" and second["from"] == str(directory) and second["learning_rate"] == 1e-12
+    assert training["total_seconds"] == first["seconds"] + second["seconds"]
+
+
+def test_training_stages_continue_a_history():
+    from pipelines.train import training_stages
+
+    assert training_stages(None, {"from": "scratch", "seconds": 5}) == {
+        "stages": [{"stage": 1, "from": "scratch", "seconds": 5}], "total_seconds": 5}
+    history = training_stages({"stages": [{"stage": 1, "seconds": 5}, {"stage": 2, "seconds": 7}]}, {"seconds": 1})
+    assert [s["stage"] for s in history["stages"]] == [1, 2, 3] and history["total_seconds"] == 13
+    older = training_stages({"manifests": ["a.csv"], "best_epoch": 4, "seconds": 9}, {"seconds": 1})
+    assert older["stages"][0] == {"stage": 1, "from": "unknown", "data": "a.csv", "epochs": 4, "seconds": 9}
