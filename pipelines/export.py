@@ -41,6 +41,15 @@ INT8_FLOAT_OPS = ["MUL", "ADD", "SUB", "DIV", "SUM", "LOG", "MAXIMUM", "REDUCE_M
                   "SQRT", "RSQRT", "SQUARE", "PAD", "GATHER", "RESHAPE", "STRIDED_SLICE", "CONCATENATION",
                   "REVERSE_V2", "EXPAND_DIMS", "PACK"]
 FUSED_TOLERANCE = 1e-3  # max logit difference for the fused-LSTM graph to replace the WHILE one
+WHILE_MARGIN = 0.9  # WHILE loops replace fused ops only when they take under 90 % of the time
+
+
+def prefer_fused(seconds: dict) -> bool:
+    """Fused LSTM ops (True) or WHILE loops (False), from the probe times of the graphs whose
+    logits matched (``{fused: seconds}``): fused unless WHILE is clearly faster."""
+    if True not in seconds or False not in seconds:
+        return True in seconds
+    return not seconds[False] < WHILE_MARGIN * seconds[True]
 
 
 def variant_file(variant: str, recommended: str = RECOMMENDED) -> str:
@@ -195,8 +204,9 @@ class Exporter:
         return self.model.infer(frames[None].astype(np.float32), np.array([len(frames)], np.int32)).numpy()[0]
 
     def choose_lstm(self, mode: str = "auto", log=print) -> tuple[bool, dict]:
-        """Fused LSTM ops or WHILE loops: ``auto`` keeps the faster float32 graph whose logits
-        match the Keras model."""
+        """Fused LSTM ops or WHILE loops: ``auto`` keeps the fused graph when its logits match the
+        Keras model, unless the WHILE graph is clearly faster (``WHILE_MARGIN``: a near tie on a
+        busy machine is noise, and fused ops are what mobile runtimes accelerate)."""
         if mode != "auto":
             return mode == "fused", {"mode": mode}
         x = self.probe_input()
@@ -218,7 +228,7 @@ class Exporter:
             log(f"lstm {name}: {seconds * 1000:.1f} ms for the probe input, max |logit diff| {diff:.2e}")
         if not timing:
             raise RuntimeError("no TFLite graph matches the Keras model")
-        fused = min(timing, key=timing.get)
+        fused = prefer_fused(timing)
         record["chosen"] = "fused" if fused else "while"
         return fused, record
 

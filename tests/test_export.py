@@ -127,3 +127,11 @@ def test_ink_model_exports_features_graph(tmp_path):
     for path in (SAMPLES / "hello_world.inkml", SAMPLES / "call_me.json"):
         frames = compute_features("ink", load_input("ink", path), spec.feature_config)
         assert np.abs(runner.logits(frames) - keras.logits(frames)).max() < 1e-3
+
+
+def test_fused_lstm_is_kept_unless_while_is_clearly_faster():
+    from pipelines.export import prefer_fused
+
+    assert prefer_fused({True: 0.0338, False: 0.0336})  # a tie on a busy machine
+    assert not prefer_fused({True: 0.010, False: 0.008})
+    assert prefer_fused({True: 0.010}) and not prefer_fused({False: 0.010})

@@ -107,3 +107,14 @@ def test_festival_voices_speak_evaluation_sets_only(tmp_path):
     assert [(u.transcript, u.group) for u in rows] == [("turn on the lights", "festival:kal_diphone")]
     audio = synthesize(voice, "turn on the lights", random.Random(0))
     assert 0.5 < audio.size / 16000 < 3 and np.abs(audio).max() > 0.05
+
+
+def test_command_phrase_file_lists_every_training_command():
+    from pathlib import Path
+
+    from recognizer.transcribe import read_input_list
+
+    path = Path(__file__).resolve().parent.parent / "pipelines" / "texts" / "command_phrases.txt"
+    assert read_input_list(path) == [f"{v} {o}" for v in COMMAND_VERBS for o in COMMAND_OBJECTS]
+    held_out = read_input_list(path.with_name("commands.txt"))  # the evaluation set: 40 of them
+    assert len(held_out) == 40 and set(held_out) <= set(read_input_list(path))
