@@ -5,7 +5,8 @@
 
 Every system transcribes the same files (with the same noise, when ``--noise-snr`` is given);
 the table shows WER and CER per group and overall, and the real-time factor (seconds spent
-recognizing per second of audio, file loading included).  PocketSphinx 5 (``pip install
+recognizing per second of audio; file loading included unless noise is added).  A file that
+cannot be read is reported in one line and left out.  PocketSphinx 5 (``pip install
 pocketsphinx``, or this project's ``compare`` extra) runs with its bundled US English acoustic
 model, dictionary and language model.
 """

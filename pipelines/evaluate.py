@@ -39,14 +39,21 @@ def score(transcribe, utterances, normalize, noise_snr: float | None = None, pro
           label: str = "evaluated") -> dict:
     """Run ``transcribe`` (a path or a waveform -> text) over ``utterances`` (optionally with
     white noise at ``noise_snr`` dB); returns per-file rows, per-group and overall WER/CER,
-    and the seconds spent in ``transcribe``."""
-    rows, seconds = [], 0.0
+    the seconds spent in ``transcribe`` and the files that could not be read (each reported
+    on stderr in one line, and left out of the rates)."""
+    rows, seconds, failed = [], 0.0, []
     for i, u in enumerate(utterances, 1):
         reference = normalize(u.transcript)
-        source = u.path if noise_snr is None else noisy(u.path, noise_snr, seed=0)
-        start = time.perf_counter()
-        hypothesis = normalize(transcribe(source))
-        seconds += time.perf_counter() - start
+        try:
+            source = u.path if noise_snr is None else noisy(u.path, noise_snr, seed=0)
+            start = time.perf_counter()
+            hypothesis = normalize(transcribe(source))
+            seconds += time.perf_counter() - start
+        except (OSError, ValueError) as error:  # a bad file is reported and left out, the rest go on
+            failed.append(u.path)
+            print(f"error: {u.path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}",
+                  file=sys.stderr, flush=True)
+            continue
         wer, cer = error_rates([reference], [hypothesis])
         rows.append({"file": u.path, "group": u.group or "all", "reference": reference,
                      "hypothesis": hypothesis, "wer": round(wer, 4), "cer": round(cer, 4)})
@@ -58,7 +65,8 @@ def score(transcribe, utterances, normalize, noise_snr: float | None = None, pro
     groups = {name: {"files": len(items), **dict(zip(("wer", "cer"), error_rates(
         [r["reference"] for r in items], [r["hypothesis"] for r in items])))} for name, items in sorted(by_group.items())}
     overall = dict(zip(("wer", "cer"), error_rates([r["reference"] for r in rows], [r["hypothesis"] for r in rows])))
-    return {"rows": rows, "groups": groups, "overall": {"files": len(rows), **overall}, "seconds": seconds}
+    return {"rows": rows, "groups": groups, "overall": {"files": len(rows), **overall}, "seconds": seconds,
+            "failed": failed}
 
 
 def evaluate(model: str, manifests: list[str], beam_width: int | None = None, lm: str | None = "auto",

@@ -73,3 +73,24 @@ def test_evaluate_closed_set_answers_only_allowed_phrases(tmp_path):
     result = evaluate(str(model), [str(SAMPLES / "transcripts.csv")], lm=None, progress=None, phrases=phrases)
     assert all(r["hypothesis"] in phrases for r in result["rows"])
     assert "closed-set (3 allowed phrases) decoding" in report_markdown(result, worst=1)
+
+
+def test_a_bad_file_is_reported_and_left_out(tmp_path, capsys):
+    from pipelines.data import Utterance
+    from pipelines.evaluate import score
+
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all")
+    good = Utterance(str(SAMPLES / "lights_kal16.wav"), "turn on the lights", "g")
+    result = score(lambda source: "turn on the lights" if "lights" in str(source) else _load(source),
+                   [Utterance(str(bad), "x", "g"), good], str.lower, progress=None)
+    assert result["failed"] == [str(bad)] and result["overall"] == {"files": 1, "wer": 0.0, "cer": 0.0}
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {bad}: ")
+
+
+def _load(source):
+    from recognizer.audio import load_audio
+
+    load_audio(source)
+    return ""
