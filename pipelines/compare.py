@@ -22,6 +22,7 @@ import numpy as np
 from pipelines.evaluate import score
 from pipelines.sources import load_source
 from recognizer.audio import SAMPLE_RATE, load_audio
+from recognizer.long_audio import file_duration
 from recognizer.vocab import Vocabulary
 
 
@@ -62,20 +63,14 @@ class Ours:
         return self.recognizer.transcribe(source, beam_width=self.beam_width).text
 
 
-def audio_seconds(utterances) -> float:
-    """Total duration of the utterances' audio files."""
-    import soundfile as sf
-
-    return sum(sf.info(u.path).duration for u in utterances)
-
-
 def compare(systems: list, utterances, noise_snr: float | None = None, progress=sys.stderr) -> dict:
     """Score each system on ``utterances``; returns {system name: evaluate-style result + "rtf"}."""
     normalize = Vocabulary().normalize
-    duration = audio_seconds(utterances)
+    durations = {u.path: file_duration(u.path) or 0.0 for u in utterances}  # 0 for an unreadable file
     results = {}
     for system in systems:
         result = score(system, utterances, normalize, noise_snr, progress, label=system.name)
+        duration = sum(durations[row["file"]] for row in result["rows"])
         result["rtf"] = result["seconds"] / duration if duration else float("nan")
         results[system.name] = result
     return results

@@ -71,6 +71,14 @@ def all_voices() -> list[Voice]:
     return espeak + [Voice("flite", v) for v in FLITE_VOICES]
 
 
+def _wav_from(command: list[str], stdin: str | None = None) -> tuple[np.ndarray, int]:
+    """Run a synthesizer whose command ends with its output-file option; the wav it wrote."""
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        subprocess.run([*command, tmp.name], input=stdin.encode() if stdin is not None else None, check=True,
+                       capture_output=True)
+        return sf.read(tmp.name, dtype="float32")
+
+
 def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
     """Speak ``text`` with ``voice`` at a random rate, pitch and intonation; 16 kHz mono float32."""
     if voice.engine == "espeak":
@@ -79,19 +87,13 @@ def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
         wav = subprocess.run(cmd, check=True, capture_output=True).stdout
         audio, rate = sf.read(io.BytesIO(wav), dtype="float32")
     elif voice.engine == "festival":  # evaluation sets only, at the voice's own rate and pitch
-        with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-            subprocess.run(["text2wave", "-eval", f"(voice_{voice.name})", "-o", tmp.name], input=text.encode(),
-                           check=True, capture_output=True)
-            audio, rate = sf.read(tmp.name, dtype="float32")
+        audio, rate = _wav_from(["text2wave", "-eval", f"(voice_{voice.name})", "-o"], stdin=text)
     else:
-        with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-            stretch = rng.uniform(0.8, 1.3)
-            pitch = rng.uniform(*FLITE_PITCH.get(voice.name, (80, 200)))
-            cmd = ["flite", "-voice", voice.name, "--setf", f"duration_stretch={stretch:.2f}",
-                   "--setf", f"int_f0_target_mean={pitch:.0f}",
-                   "--setf", f"int_f0_target_stddev={rng.uniform(10, 35):.0f}", "-t", text, "-o", tmp.name]
-            subprocess.run(cmd, check=True, capture_output=True)
-            audio, rate = sf.read(tmp.name, dtype="float32")
+        stretch = rng.uniform(0.8, 1.3)
+        pitch = rng.uniform(*FLITE_PITCH.get(voice.name, (80, 200)))
+        audio, rate = _wav_from(["flite", "-voice", voice.name, "--setf", f"duration_stretch={stretch:.2f}",
+                                 "--setf", f"int_f0_target_mean={pitch:.0f}",
+                                 "--setf", f"int_f0_target_stddev={rng.uniform(10, 35):.0f}", "-t", text, "-o"])
     if audio.ndim > 1:
         audio = audio.mean(axis=1)
     return resample(audio, rate, SAMPLE_RATE)

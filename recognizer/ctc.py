@@ -166,6 +166,14 @@ def _extended(sequence, blank: int) -> np.ndarray:
     return ext
 
 
+def _can_skip(ext: np.ndarray, blank: int) -> np.ndarray:
+    """Per state of extended chains (last axis): may a path jump here from two states back?
+    Yes onto a label that differs from the label before the blank in between."""
+    skip = np.zeros(ext.shape, bool)
+    skip[..., 2:] = (ext[..., 2:] != blank) & (ext[..., 2:] != ext[..., :-2])
+    return skip
+
+
 def sequence_log_likelihoods(logits: np.ndarray, sequences: list, blank: int = BLANK_INDEX) -> np.ndarray:
     """log p(sequence | logits) of each label sequence, by the CTC forward algorithm run on
     all sequences at once; ``-inf`` for a sequence the frames are too few to emit."""
@@ -179,8 +187,7 @@ def sequence_log_likelihoods(logits: np.ndarray, sequences: list, blank: int = B
         ext[i, : 2 * len(s) + 1] = _extended(s, blank)
     size = np.array([2 * len(s) + 1 for s in sequences])
     inside = np.arange(width)[None, :] < size[:, None]
-    skip = np.zeros_like(inside)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    skip = _can_skip(ext, blank)
     alpha = np.full(ext.shape, -np.inf)
     alpha[:, 0] = logp[0, blank]
     alpha[:, 1] = np.where(size > 1, logp[0, ext[:, 1]], -np.inf)
@@ -201,8 +208,7 @@ def forced_align(logits: np.ndarray, sequence, blank: int = BLANK_INDEX) -> Alig
     logp = log_softmax(logits)
     ext = _extended(sequence, blank)
     steps, states = logp.shape[0], ext.size
-    skip = np.zeros(states, bool)
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
+    skip = _can_skip(ext, blank)
     score = np.full(states, -np.inf)
     score[0] = logp[0, blank]
     if states > 1:

@@ -175,17 +175,17 @@ class Recognizer:
             options = replace(options, beam_width=beam_width)
         elif options.hot_words and options.beam_width == 1:  # hot words need a beam to act on
             options = replace(options, beam_width=16)
-        long_error = f"phrase lists are for short inputs; this one is over {LONG_AUDIO_SECONDS:g} s"
+        def long(*audio):  # chunked; a phrase list is for one short command, not a recording
+            if phrases:
+                raise ValueError(f"phrase lists are for short inputs; this one is over {LONG_AUDIO_SECONDS:g} s")
+            return transcribe_long(self, *audio, beam_width=beam_width, hot_words=hot_words)
+
         if self.modality == "speech" and isinstance(source, (str, Path)) and \
                 (file_duration(source) or 0) > LONG_AUDIO_SECONDS:  # streamed in chunks
-            if phrases:
-                raise ValueError(long_error)
-            return transcribe_long(self, source, beam_width=beam_width, hot_words=hot_words)
+            return long(source)
         loaded = load_input(self.modality, source, sample_rate)
         if self.modality == "speech" and loaded.size > LONG_AUDIO_SECONDS * SAMPLE_RATE:
-            if phrases:
-                raise ValueError(long_error)
-            return transcribe_long(self, loaded, SAMPLE_RATE, beam_width=beam_width, hot_words=hot_words)
+            return long(loaded, SAMPLE_RATE)
         if self.modality == "ink":  # features and the point of each frame from one normalisation
             frames, index = ink_features_and_index(loaded, self.features)
             logits = self.logits(frames)

@@ -249,19 +249,19 @@ def cli(argv=None) -> int:
     except ValueError as error:
         parser.error(f"--hot-words: {error}")
     files = list(args.files)
-    if args.input_list is not None:
+    def list_file(option: str, path: Path) -> list[str]:
         try:
-            files += read_input_list(args.input_list)
+            return read_input_list(path)
         except (OSError, UnicodeDecodeError) as error:
-            parser.error(f"--input-list {args.input_list}: {_one_line(error)}")
+            parser.error(f"{option} {path}: {_one_line(error)}")
+
+    if args.input_list is not None:
+        files += list_file("--input-list", args.input_list)
     if not files:
         parser.error("no input files (give FILE... or --input-list)")
     phrases = ()
     if args.phrases is not None:
-        try:
-            phrases = tuple(read_input_list(args.phrases))
-        except (OSError, UnicodeDecodeError) as error:
-            parser.error(f"--phrases {args.phrases}: {_one_line(error)}")
+        phrases = tuple(list_file("--phrases", args.phrases))
         if not phrases:
             parser.error(f"--phrases {args.phrases}: no phrase in the file")
     batch = args.input_list is not None or args.output_dir is not None

@@ -72,3 +72,21 @@ def test_cli_writes_the_table(tmp_path, capsys):
     table = out.read_text()
     assert "speech-en" in table and "PocketSphinx" in table and "2 files" in table
     assert table in capsys.readouterr().out
+
+
+def test_an_unreadable_file_is_left_out_of_rates_and_rtf(tmp_path):
+    from pipelines.data import Utterance
+
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio")
+    utterances = [Utterance(str(bad), "x", "g"), *read_manifest(SAMPLES / "transcripts.csv")[:1]]
+
+    def reads(source):
+        from recognizer.audio import load_audio
+
+        load_audio(source)
+        return utterances[1].transcript
+
+    reads.name = "reads"
+    result = compare([reads], utterances, progress=None)["reads"]
+    assert result["failed"] == [str(bad)] and result["overall"]["files"] == 1 and result["rtf"] > 0

@@ -119,3 +119,9 @@ def test_bundled_model_chunked_is_as_good_as_the_pieces(long_recording):
         inside = [w for w in result.words if a / SAMPLE_RATE - 0.3 <= w.start and w.end <= b / SAMPLE_RATE + 0.3]
         letters, expected = sum(len(w.word) for w in inside), len(piece.replace(" ", ""))
         assert abs(letters - expected) <= max(3, 0.3 * expected)  # letters: robust to split/joined words
+
+
+def test_phrase_lists_refuse_long_inputs_clearly():
+    recognizer = Recognizer.load("speech-en")
+    with pytest.raises(ValueError, match="phrase lists are for short inputs"):
+        recognizer.transcribe(np.zeros(16000 * 35, np.float32), phrases=["stop music"])
