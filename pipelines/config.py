@@ -38,6 +38,7 @@ class TrainConfig:
     valid_decode_limit: int = 300  # utterances decoded for WER/CER each epoch
     init_from: str | None = None  # model directory whose weights start the run (fine-tuning)
     checkpoint_every_steps: int | None = None  # also checkpoint every N steps (not only each epoch)
+    int8_grid: bool = False  # snap kernels to the int8 grid before each validation (pipelines.int8_weights)
     strategy: str = "default"  # default (one device), mirrored (all local GPUs/CPUs), multiworker (TF_CONFIG)
 
 

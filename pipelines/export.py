@@ -1,14 +1,16 @@
 """Export a model directory for serving and on-device use.
 
-``python -m pipelines.export MODEL_DIR [--quantize float32 float16 dynamic int8] [--report [CSV]]``
+``python -m pipelines.export MODEL_DIR [--quantize float32 float16 int8_weights dynamic int8] [--report [CSV]]``
 
 Writes into MODEL_DIR:
 
 * ``saved_model/`` - signatures ``serving_default`` (``features`` (B, T, F) + ``lengths`` (B,) ->
   ``logits``, ``output_lengths``) and, for speech, ``waveform`` (raw 16 kHz float PCM (1, N) ->
   ``logits``, ``output_lengths``).
-* ``model.tflite`` - the recommended variant (dynamic-range quantized), the one the CLI runs;
-  ``model.float32.tflite``, ``model.float16.tflite``, ``model.int8.tflite`` - the others.
+* ``model.tflite`` - the recommended variant (int8 weights, float arithmetic: see
+  :mod:`pipelines.int8_weights`), the one the CLI runs; ``model.float32.tflite``,
+  ``model.float16.tflite``, ``model.dynamic.tflite`` (dynamic-range: int8 weights and int8
+  activations computed at run time), ``model.int8.tflite`` (full integer) - the others.
   Speech models take PCM (the MFCC front-end is inside), ink models take feature frames.
   Builtin ops only (conversion fails rather than fall back to Flex ops).
 * ``tflite.json`` - what an app needs to decode (alphabet, blank, frame rate, feature
@@ -32,8 +34,8 @@ from recognizer.model_dir import MODELS_DIR, resolve_model_path
 from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE, TFLITE_INFO, subsampling, weights_digest
 from recognizer.vocab import BLANK_INDEX
 
-VARIANTS = ("float32", "float16", "dynamic", "int8")
-RECOMMENDED = "dynamic"
+VARIANTS = ("float32", "float16", "int8_weights", "dynamic", "int8")
+RECOMMENDED = "int8_weights"
 METADATA_NAME = "recognizer"
 # int8: ops kept in float (the MFCC front-end's dynamic range does not fit 8 bits, and these are
 # cheap); what carries the weights - CONV_2D, FULLY_CONNECTED, LSTM - is quantized.
@@ -162,6 +164,10 @@ class Exporter:
     # --- conversion ---------------------------------------------------------------------
     def convert(self, variant: str, fused: bool, representative=None) -> bytes:
         tf = self.tf
+        if variant == "int8_weights":
+            from pipelines.int8_weights import int8_weights_tflite
+
+            return int8_weights_tflite(self.convert("float32", fused))
         converter = tf.lite.TFLiteConverter.from_concrete_functions([self.tflite_function(fused)], tf.Module())
         ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never SELECT_TF_OPS: fail instead of using Flex
         if variant == "float16":
@@ -276,6 +282,7 @@ def run_tflite(content: bytes, x: np.ndarray, repeats: int = 1, num_threads: int
 def export(directory, variants=VARIANTS, representative: str | None = None, lstm: str = "auto",
            saved_model: bool = True, recommended: str = RECOMMENDED, log=print) -> dict:
     """Write the SavedModel, the TFLite variants and ``tflite.json``; returns the JSON."""
+    from pipelines.int8_weights import model_on_grid
     from pipelines.representative import representative_inputs
 
     exporter = Exporter(directory)
@@ -288,7 +295,8 @@ def export(directory, variants=VARIANTS, representative: str | None = None, lstm
         log(f"wrote {exporter.save_saved_model()}")
     fused, lstm_record = exporter.choose_lstm(lstm, log)
     info = exporter.app_info()
-    info.update(recommended=TFLITE_FILE, lstm=lstm_record, weights_sha256=weights_digest(out), variants={})
+    info.update(recommended=TFLITE_FILE, lstm=lstm_record, weights_sha256=weights_digest(out),
+                int8_grid=model_on_grid(exporter.model), variants={})
     for old in out.glob("model*.tflite"):
         old.unlink()
     samples = None

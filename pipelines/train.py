@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines import int8_weights
 from pipelines.checkpoint import StepCheckpoint
 from pipelines.config import Config, DataConfig, load_config
 from pipelines.data import cache_features, make_dataset
@@ -137,6 +138,7 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
             the model worse never replaces it (and a run where none beats it ends with it)."""
             if not config.train.init_from or self.best != np.inf:
                 return
+            self._snap()
             refs, hyps = transcribe_batches(model, valid_ds, vocab, config.train.valid_decode_limit)
             wer, cer = error_rates(refs, hyps)
             print(f"starting weights: val WER {wer:.3f} CER {cer:.3f}", flush=True)
@@ -144,12 +146,19 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
             if checkpoint.writer:
                 self._keep(0, wer, cer)
 
+        def _snap(self):
+            """With ``train.int8_grid``, what is scored and kept is on the int8 grid: training goes
+            on from the snapped weights, and the int8-weights TFLite model is exact."""
+            if config.train.int8_grid:
+                int8_weights.snap_model(model)
+
         def _keep(self, epoch, wer, cer):
             model.save_weights(run_dir / ".best.weights.h5")
             (run_dir / ".best.weights.h5").replace(run_dir / "best.weights.h5")
             (run_dir / "best.json").write_text(json.dumps({"epoch": epoch, "val_wer": wer, "val_cer": cer}))
 
         def on_epoch_end(self, epoch, logs=None):
+            self._snap()
             refs, hyps = transcribe_batches(model, valid_ds, vocab, config.train.valid_decode_limit)
             wer, cer = error_rates(refs, hyps)
             logs["val_wer"], logs["val_cer"] = wer, cer
@@ -291,6 +300,8 @@ def train(config: Config) -> Path:
                              "seconds": round(time.time() - started)})},
             "validation": {"manifests": list(config.data.valid), "utterances": validated,
                            "greedy_wer": round(wer, 4), "greedy_cer": round(cer, 4)},
+            **({"int8_grid": {"scheme": int8_weights.SCHEME, "snapped": "before each validation"}}
+               if config.train.int8_grid else {}),
         }
         spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
         return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model)

@@ -54,6 +54,14 @@ def test_train_writes_a_loadable_model(tmp_path):
     assert first["from"] == "scratch" and second["from"] == str(directory) and second["learning_rate"] == 1e-12
     assert training["total_seconds"] == first["seconds"] + second["seconds"]
 
+    # train.int8_grid: what is scored and kept is on the int8 grid (pipelines.int8_weights)
+    from pipelines.int8_weights import model_on_grid
+
+    snapped = train(load_config(None, [*overrides, "train.name=snapped", f"train.init_from={directory}",
+                                       "train.epochs=1", "train.int8_grid=true"]))
+    assert model_on_grid(load_keras_model(snapped)[1]) and not model_on_grid(load_keras_model(directory)[1])
+    assert "int8_grid" in json.loads((snapped / "metadata.json").read_text())
+
 
 def test_training_stages_continue_a_history():
     from pipelines.train import training_stages
