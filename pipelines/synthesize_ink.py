@@ -2,8 +2,9 @@
 
     python -m pipelines.synthesize_ink --out data/ink --count 20000 --seed 0
 
-Each line is drawn word by word in a Hershey stroke font, then distorted (slant, rotation,
-per-word scale and baseline shift, baseline drift, elastic warp, jitter), sampled like a
+Each line is drawn word by word in a Hershey stroke font, then distorted (each letter's own
+scale, shear, rotation and offset; slant, rotation, per-word scale and baseline shift, baseline
+drift, elastic warp at line and at letter scale, jitter), sampled like a
 tablet (pen speed varies, pen-up gaps between strokes) and written as JSON or InkML with
 a manifest (``ink_filename,transcript,group``).  Whole fonts are held out for validation.
 Coordinates are device-like: y grows downward, units are arbitrary "pixels".
@@ -42,6 +43,12 @@ class Distortion:
     point_step: tuple[float, float] = (0.01, 0.05)  # tablet sampling distance, of the line height
     join: float = 0.5  # most of a line's share of pen lifts inside a word left out (strokes joined)
     split: float = 0.2  # most of a line's share of strokes lifted once mid-way (split in two)
+    # each letter drawn a little differently (a line's writer draws how much: 0 to these)
+    glyph_scale: float = 0.15  # relative, x and y apart
+    glyph_shear: float = 0.25  # shear factor
+    glyph_rotation: float = 0.1  # radians
+    glyph_shift: float = 0.05  # vertical, of the line height
+    fine_warp: float = 0.025  # letter-scale elastic warp amplitude, of the line height
 
 
 _FONTS: dict = {}
@@ -58,10 +65,57 @@ def _font(name: str):
     return _FONTS[name]
 
 
+def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
+    """Strokes of each letter of ``word`` in device coordinates (y down), cap height ~100."""
+    face = _font(font)
+    strokes = iter(face.strokes_for_text(word))
+    glyphs = []
+    for glyph in face.glyphs_for_text(word):  # the font draws each letter's strokes in turn
+        points = [np.array(next(strokes), dtype=np.float64) for _ in glyph.strokes]
+        glyphs.append([np.column_stack([p[:, 0], -p[:, 1]]) for p in points if len(p) > 1])
+    return glyphs
+
+
 def render_word(word: str, font: str) -> list[np.ndarray]:
     """Glyph strokes of ``word`` in device coordinates (y down), cap height ~100."""
-    strokes = [np.array(s, dtype=np.float64) for s in _font(font).strokes_for_text(word) if len(s) > 1]
-    return [np.column_stack([s[:, 0], -s[:, 1]]) for s in strokes]
+    return [stroke for glyph in render_glyphs(word, font) for stroke in glyph]
+
+
+def distort_glyphs(glyphs: list[list[np.ndarray]], rng: np.random.Generator, amount: float,
+                   d: Distortion = Distortion(), height: float = 100.0) -> list[np.ndarray]:
+    """Each letter scaled, sheared, rotated and shifted on its own (by up to ``amount`` times the
+    ranges of ``d``), the letters after it moved so that the gaps between letters stay."""
+    out, moved = [], 0.0
+    for glyph in glyphs:
+        if not glyph:
+            continue
+        points = np.concatenate(glyph)
+        left, right = points[:, 0].min(), points[:, 0].max()
+        center = np.array([(left + right) / 2, points[:, 1].mean()])
+        sx, sy = 1 + amount * rng.uniform(-d.glyph_scale, d.glyph_scale, 2)
+        angle = amount * rng.uniform(-d.glyph_rotation, d.glyph_rotation)
+        shear = amount * rng.uniform(-d.glyph_shear, d.glyph_shear)
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        matrix = rotation @ np.array([[sx, -shear], [0.0, sy]])
+        shift = np.array([0.0, amount * rng.uniform(-d.glyph_shift, d.glyph_shift) * height])
+        new = [(s - center) @ matrix.T + center + shift for s in glyph]
+        new_left = min(s[:, 0].min() for s in new)
+        new_right = max(s[:, 0].max() for s in new)
+        offset = moved + left - new_left  # keep this letter's left edge where the last one's gap puts it
+        out += [s + np.array([offset, 0.0]) for s in new]
+        moved = offset + new_right - right
+    return out
+
+
+def _plane_waves(rng: np.random.Generator, wavelength: tuple[float, float], amplitude: float):
+    """A smooth random 2-D displacement field: three plane waves per axis."""
+    def axis():
+        k = 2 * np.pi / rng.uniform(*wavelength, 3)
+        theta, phase, amp = rng.uniform(0, np.pi, 3), rng.uniform(0, 2 * np.pi, 3), rng.normal(0, amplitude, 3)
+        return lambda x, y: sum(a * np.sin(kk * (np.cos(t) * x + np.sin(t) * y) + p)
+                                for a, kk, t, p in zip(amp, k, theta, phase))
+    fx, fy = axis(), axis()
+    return lambda x, y: (fx(x, y), fy(x, y))
 
 
 def _smooth_field(rng: np.random.Generator, size: float, amplitude: float):
@@ -97,8 +151,9 @@ def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = 
     height = 100.0
     strokes, cursor = [], 0.0
     join, split = rng.uniform(0, d.join), rng.uniform(0, d.split)  # this writer's habits
+    sloppiness = rng.uniform(0, 1)
     for word in text.split(" "):
-        glyphs = render_word(word, font) if word else []
+        glyphs = distort_glyphs(render_glyphs(word, font), rng, sloppiness, d, height) if word else []
         glyphs = rewrite_pen_lifts(glyphs, rng, join, split)
         if glyphs:
             scale = 1 + rng.uniform(-d.word_scale, d.word_scale)
@@ -114,12 +169,14 @@ def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = 
     slant, angle = rng.uniform(-d.slant, d.slant), rng.uniform(-d.rotation, d.rotation)
     drift = _smooth_field(rng, width, d.drift * height)
     warp_x, warp_y = _smooth_field(rng, height, d.warp * height), _smooth_field(rng, width, d.warp * height)
+    fine = _plane_waves(rng, (0.3 * height, 0.9 * height), sloppiness * d.fine_warp * height)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     out, clock = [], 0.0
     speed = rng.uniform(0.5, 2.0)  # height units per ms... scaled below
     step = rng.uniform(*d.point_step) * height
     for s in strokes:
-        x, y = s[:, 0], s[:, 1]
+        dx, dy = fine(s[:, 0], s[:, 1])
+        x, y = s[:, 0] + dx, s[:, 1] + dy
         x = x - slant * y + warp_x(y)
         y = y + drift(x) + warp_y(x)
         p = np.column_stack([x, y]) @ rotation.T

@@ -2,8 +2,8 @@ import csv
 
 import numpy as np
 
-from pipelines.synthesize_ink import (HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, ink_texts, render_line,
-                                      render_word, rewrite_pen_lifts)
+from pipelines.synthesize_ink import (HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, distort_glyphs, ink_texts,
+                                      render_glyphs, render_line, render_word, rewrite_pen_lifts)
 from recognizer.ink import load_ink
 
 
@@ -11,6 +11,25 @@ def test_glyphs_are_in_device_coordinates():
     # "l" has an ascender: its top is above the baseline, i.e. has a smaller y on a tablet
     (stroke,) = render_word("l", "futural")
     assert stroke[:, 1].min() < stroke[:, 1].max() and stroke[np.argmin(stroke[:, 1]), 1] < 0
+
+
+def test_each_letter_is_distorted_on_its_own_and_keeps_its_place():
+    glyphs = render_glyphs("minimum", "futural")
+    assert len(glyphs) == 7 and sum(len(g) for g in glyphs) == len(render_word("minimum", "futural"))
+    same = distort_glyphs(glyphs, np.random.default_rng(0), amount=0.0)
+    assert all(np.allclose(a, b) for a, b in zip(same, render_word("minimum", "futural")))
+    plain = [np.concatenate(g) for g in glyphs]
+    font_gaps = [b[:, 0].min() - a[:, 0].max() for a, b in zip(plain, plain[1:])]
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        drawn = distort_glyphs(glyphs, rng, amount=1.0)
+        assert not all(np.allclose(a, b) for a, b in zip(drawn, same))
+        ends = np.cumsum([len(g) for g in glyphs])
+        letters = [np.concatenate(drawn[a:b]) for a, b in zip([0, *ends[:-1]], ends)]
+        lefts, rights = [x[:, 0].min() for x in letters], [x[:, 0].max() for x in letters]
+        assert np.all(np.diff(lefts) > 0)  # letters stay in order
+        gaps = np.array(lefts[1:]) - np.array(rights[:-1])
+        assert np.allclose(gaps, font_gaps)  # and keep the font's spacing
 
 
 def test_render_is_seeded_and_timed():
