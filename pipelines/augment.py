@@ -1,4 +1,4 @@
-"""Waveform augmentation (noise, reverberation, speed, channel, gain) and SpecAugment."""
+"""Waveform augmentation (noise, reverberation, speed, vocal tract length, channel, gain) and SpecAugment."""
 
 from __future__ import annotations
 
@@ -47,6 +47,38 @@ def change_speed(audio: np.ndarray, factor: float) -> np.ndarray:
     return resample(audio, int(round(16000 * factor)), 16000)
 
 
+def warp_vocal_tract(audio: np.ndarray, factor: float, sample_rate: int = 16000, n_fft: int = 512,
+                     hop_length: int = 128, boundary_hz: float = 4800.0) -> np.ndarray:
+    """Vocal tract length perturbation (Jaitly & Hinton's VTLP) on the waveform: the spectrum's
+    frequency axis scaled by ``factor`` up to a boundary, then piecewise linear to Nyquist, so
+    formants move as for a longer or shorter vocal tract while duration stays. Magnitudes are
+    interpolated along frequency; phases advance at the warped instantaneous frequency of the
+    nearest source bin (as in a phase vocoder), so a tone comes out as one tone."""
+    import librosa
+
+    spectrum = librosa.stft(audio, n_fft=n_fft, hop_length=hop_length)
+    nyquist = sample_rate / 2
+    freqs = np.linspace(0, nyquist, spectrum.shape[0])
+    knee = boundary_hz * min(factor, 1.0) / factor  # the source frequency where the slope changes
+    warped = np.where(freqs <= knee, freqs * factor,
+                      nyquist - (nyquist - knee * factor) / (nyquist - knee) * (nyquist - freqs))
+    source = np.interp(freqs, warped, freqs) / nyquist * (spectrum.shape[0] - 1)  # target bin <- source bin
+    low = np.clip(np.floor(source).astype(int), 0, spectrum.shape[0] - 2)
+    weight = (source - low)[:, None]
+    magnitude = (1 - weight) * np.abs(spectrum[low]) + weight * np.abs(spectrum[low + 1])
+    nearest = np.rint(source).astype(int)
+    phases = np.angle(spectrum)
+    expected = 2 * np.pi * np.arange(spectrum.shape[0]) * hop_length / n_fft  # phase advance per hop
+    deviation = np.diff(phases, axis=1) - expected[:, None]
+    advance = expected[:, None] + (deviation + np.pi) % (2 * np.pi) - np.pi  # true advance per source bin
+    source_hz = source / (spectrum.shape[0] - 1) * nyquist
+    ratio = np.where(source_hz > 0, freqs / np.maximum(source_hz, 1e-9), 1.0)  # warped / source frequency
+    steps = advance[nearest] * ratio[:, None]
+    phase = phases[nearest, :1] + np.concatenate([np.zeros((len(nearest), 1)), np.cumsum(steps, axis=1)], axis=1)
+    out = librosa.istft(magnitude * np.exp(1j * phase), hop_length=hop_length, n_fft=n_fft, length=audio.size)
+    return out.astype(np.float32)
+
+
 def band_limit(audio: np.ndarray, rng: np.random.Generator, sample_rate: int = 16000) -> np.ndarray:
     """A random microphone or telephone channel: a Butterworth band-pass from 60-400 Hz up to
     2.8-7.5 kHz, of order 1-4."""
@@ -72,12 +104,15 @@ def babble_noise(voices: list[np.ndarray], n: int, rng: np.random.Generator) -> 
 
 
 def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble=None) -> np.ndarray:
-    """A random chain: speed, reverberation, channel, noise (white/pink/brown/babble) and gain.
+    """A random chain: speed, vocal tract length, reverberation, channel, noise
+    (white/pink/brown/babble) and gain.
 
     ``babble`` is a list of other recordings, or a function returning one (called only when
     babble is the noise drawn, so nothing is read otherwise); without it no babble is drawn."""
     if rng.random() < 0.5:
         audio = change_speed(audio, rng.uniform(0.85, 1.15))
+    if rng.random() < 0.6:
+        audio = warp_vocal_tract(audio, rng.uniform(0.87, 1.15))
     if rng.random() < 0.3:
         audio = reverberate(audio, rng)
     if rng.random() < 0.25:

@@ -56,8 +56,8 @@ def write_ink_manifest(path: str | Path, rows) -> Path:
 
 
 BABBLE_TALKERS = (3, 5)  # fewest and most other training recordings mixed into one babble noise
-AUGMENTATION_VERSION = 4  # part of the cache key: bump when augmentation changes (2: babble, 3: 3-5 talkers,
-# 4: channel band-pass)
+AUGMENTATION_VERSION = 5  # part of the cache key: bump when augmentation changes (2: babble, 3: 3-5 talkers,
+# 4: channel band-pass, 5: vocal tract length perturbation)
 
 
 def _readable_recordings(paths) -> list[np.ndarray]:

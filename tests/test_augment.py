@@ -45,6 +45,20 @@ def test_speed_and_reverberation_keep_the_signal_usable():
     assert wet.shape == audio.shape and np.abs(wet).max() == pytest.approx(np.abs(audio).max(), rel=1e-4)
 
 
+def test_vocal_tract_warp_moves_frequencies_and_keeps_duration():
+    from pipelines.augment import warp_vocal_tract
+
+    t = np.arange(16000) / 16000
+    tone = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    assert np.abs(warp_vocal_tract(tone, 1.0) - tone).max() < 1e-5
+    for factor in (0.87, 1.15):
+        warped = warp_vocal_tract(tone, factor)
+        middle = warped[2000:-2000]
+        peak = np.argmax(np.abs(np.fft.rfft(middle))) * 16000 / middle.size
+        assert warped.size == tone.size and abs(peak - 1000 * factor) < 10
+        assert 0.8 < np.sqrt(np.mean(warped ** 2) / np.mean(tone ** 2)) < 1.1  # one tone, not a smear
+
+
 def test_band_limit_keeps_speech_band_and_cuts_the_edges():
     noise = colored_noise(np.random.default_rng(6), 32000, "white")
     for seed in range(5):
