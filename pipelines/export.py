@@ -31,6 +31,7 @@ import numpy as np
 
 from recognizer.features_graph import supports_graph
 from recognizer.model_dir import MODELS_DIR, resolve_model_path
+from recognizer.quiet import native_stderr_silenced
 from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE, TFLITE_INFO, subsampling, weights_digest
 from recognizer.vocab import BLANK_INDEX
 
@@ -180,13 +181,14 @@ class Exporter:
             converter.representative_dataset = lambda: ([x[None].astype(np.float32)] for x in representative)
             ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]  # float where no int8 kernel
         converter.target_spec.supported_ops = ops
-        if variant == "int8":  # selective quantization through the quantization debugger
-            debugger = tf.lite.experimental.QuantizationDebugger(
-                converter=converter, debug_dataset=lambda: ([x[None].astype(np.float32)] for x in representative[:1]),
-                debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=INT8_FLOAT_OPS))
-            content = debugger.get_nondebug_quantized_model()
-        else:
-            content = converter.convert()
+        with native_stderr_silenced():  # the MLIR quantizer prints its settings ("fully_quantize: ..."); errors still raise
+            if variant == "int8":  # selective quantization through the quantization debugger
+                debugger = tf.lite.experimental.QuantizationDebugger(
+                    converter=converter, debug_dataset=lambda: ([x[None].astype(np.float32)] for x in representative[:1]),
+                    debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=INT8_FLOAT_OPS))
+                content = debugger.get_nondebug_quantized_model()
+            else:
+                content = converter.convert()
         content = _unclip_lstm_cells(content)
         check_builtin_only(tflite_ops(content))
         return content
