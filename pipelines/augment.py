@@ -62,7 +62,8 @@ def warp_vocal_tract(audio: np.ndarray, factor: float, sample_rate: int = 16000,
     knee = boundary_hz * min(factor, 1.0) / factor  # the source frequency where the slope changes
     warped = np.where(freqs <= knee, freqs * factor,
                       nyquist - (nyquist - knee * factor) / (nyquist - knee) * (nyquist - freqs))
-    source = np.interp(freqs, warped, freqs) / nyquist * (spectrum.shape[0] - 1)  # target bin <- source bin
+    source_hz = np.interp(freqs, warped, freqs)  # the source frequency of each target bin
+    source = source_hz / nyquist * (spectrum.shape[0] - 1)  # the same in (fractional) bins
     low = np.clip(np.floor(source).astype(int), 0, spectrum.shape[0] - 2)
     weight = (source - low)[:, None]
     magnitude = (1 - weight) * np.abs(spectrum[low]) + weight * np.abs(spectrum[low + 1])
@@ -71,7 +72,6 @@ def warp_vocal_tract(audio: np.ndarray, factor: float, sample_rate: int = 16000,
     expected = 2 * np.pi * np.arange(spectrum.shape[0]) * hop_length / n_fft  # phase advance per hop
     deviation = np.diff(phases, axis=1) - expected[:, None]
     advance = expected[:, None] + (deviation + np.pi) % (2 * np.pi) - np.pi  # true advance per source bin
-    source_hz = source / (spectrum.shape[0] - 1) * nyquist
     ratio = np.where(source_hz > 0, freqs / np.maximum(source_hz, 1e-9), 1.0)  # warped / source frequency
     steps = advance[nearest] * ratio[:, None]
     phase = phases[nearest, :1] + np.concatenate([np.zeros((len(nearest), 1)), np.cumsum(steps, axis=1)], axis=1)

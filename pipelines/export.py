@@ -118,6 +118,7 @@ class Exporter:
         self.weights = FrozenWeights(self.model)
         self.features = self.spec.feature_config
         self.takes_audio = self.spec.modality == "speech" and supports_graph(self.features)
+        self._float32 = {}  # fused -> float32 TFLite bytes: the LSTM probe, float32 and int8_weights share one
 
     # --- graphs -------------------------------------------------------------------------
     def tflite_function(self, fused: bool):
@@ -165,6 +166,8 @@ class Exporter:
     # --- conversion ---------------------------------------------------------------------
     def convert(self, variant: str, fused: bool, representative=None) -> bytes:
         tf = self.tf
+        if variant == "float32" and fused in self._float32:
+            return self._float32[fused]
         if variant == "int8_weights":
             from pipelines.int8_weights import int8_weights_tflite
 
@@ -191,6 +194,8 @@ class Exporter:
                 content = converter.convert()
         content = _unclip_lstm_cells(content)
         check_builtin_only(tflite_ops(content))
+        if variant == "float32":
+            self._float32[fused] = content
         return content
 
     def probe_input(self, seconds: float = 3.0) -> np.ndarray:

@@ -160,8 +160,7 @@ def snap_model_dir(directory) -> dict:
     spec, model = load_keras_model(directory)
     record = {"scheme": SCHEME, "tensors": snap_model(model)}
     metadata = {**spec.metadata, "int8_grid": record}
-    for key in ("evaluation",):  # figures of the weights before snapping no longer apply
-        metadata.pop(key, None)
+    metadata.pop("evaluation", None)  # figures of the weights before snapping no longer apply
     save_model_dir(directory, dataclasses.replace(spec, metadata=metadata), model)
     return record
 

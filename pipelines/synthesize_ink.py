@@ -65,6 +65,11 @@ def _font(name: str):
     return _FONTS[name]
 
 
+def _rotation(angle: float) -> np.ndarray:
+    """The 2-D rotation matrix of ``angle`` radians."""
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+
+
 def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
     """Strokes of each letter of ``word`` in device coordinates (y down), cap height ~100."""
     face = _font(font)
@@ -95,8 +100,7 @@ def distort_glyphs(glyphs: list[list[np.ndarray]], rng: np.random.Generator, amo
         sx, sy = 1 + amount * rng.uniform(-d.glyph_scale, d.glyph_scale, 2)
         angle = amount * rng.uniform(-d.glyph_rotation, d.glyph_rotation)
         shear = amount * rng.uniform(-d.glyph_shear, d.glyph_shear)
-        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-        matrix = rotation @ np.array([[sx, -shear], [0.0, sy]])
+        matrix = _rotation(angle) @ np.array([[sx, -shear], [0.0, sy]])
         shift = np.array([0.0, amount * rng.uniform(-d.glyph_shift, d.glyph_shift) * height])
         new = [(s - center) @ matrix.T + center + shift for s in glyph]
         new_left = min(s[:, 0].min() for s in new)
@@ -170,7 +174,7 @@ def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = 
     drift = _smooth_field(rng, width, d.drift * height)
     warp_x, warp_y = _smooth_field(rng, height, d.warp * height), _smooth_field(rng, width, d.warp * height)
     fine = _plane_waves(rng, (0.3 * height, 0.9 * height), sloppiness * d.fine_warp * height)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    rotation = _rotation(angle)
     out, clock = [], 0.0
     speed = rng.uniform(0.5, 2.0)  # height units per ms... scaled below
     step = rng.uniform(*d.point_step) * height
