@@ -177,12 +177,12 @@ def read_json(path: str | Path) -> Ink:
     strokes = []
     for stroke in raw:
         try:
-            channels = [np.asarray(c, dtype=np.float64) for c in stroke]
+            channels = np.asarray(stroke, dtype=np.float64)  # (2 or 3, n): one conversion per stroke
         except (TypeError, ValueError):
-            raise InkError("a stroke is not lists of numbers") from None
-        if len(channels) not in (2, 3) or len({c.size for c in channels}) != 1:
-            raise InkError("each stroke needs equally long [x], [y] and optional [t] lists")
-        strokes.append(np.stack(channels, axis=1))
+            channels = None
+        if channels is None or channels.ndim != 2 or len(channels) not in (2, 3):
+            raise InkError("each stroke needs equally long [x], [y] and optional [t] lists of numbers")
+        strokes.append(channels.T)
     text = data.get("text") if isinstance(data, dict) else None
     return Ink(strokes, text, {"format": "json"})
 

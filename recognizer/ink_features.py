@@ -54,12 +54,11 @@ def writing_height(points: np.ndarray, quantiles=(0.1, 0.9)) -> float:
     return height
 
 
-def _resample_strokes(strokes: list[np.ndarray], step: float) -> tuple[list, list]:
-    """Each stroke resampled every ``step`` along its path (first and last point kept), and
-    for each new point the index of the nearest original point before it; one set of NumPy
-    calls for the whole ink rather than one per stroke (lines have hundreds of strokes)."""
-    sizes = np.array([len(s) for s in strokes])
-    points = np.concatenate([s[:, :2] for s in strokes]).astype(np.float64)
+def _resample(points: np.ndarray, sizes: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each stroke (``sizes`` consecutive rows of ``points``) resampled every ``step`` along
+    its path, first and last point kept.  Returns the new points, the new stroke sizes and,
+    for each new point, the index within its stroke of the nearest original point before it;
+    one set of NumPy calls for the whole ink (lines have hundreds of strokes)."""
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     into = np.concatenate([[0.0], np.linalg.norm(np.diff(points, axis=0), axis=1)])
     into[starts] = 1.0  # a gap between strokes keeps the running arc length strictly apart per stroke
@@ -67,7 +66,7 @@ def _resample_strokes(strokes: list[np.ndarray], step: float) -> tuple[list, lis
     total = arc[starts + sizes - 1] - arc[starts]
     counts = np.where(total > 0, np.maximum(2, np.ceil(total / step).astype(np.int64) + 1), 1)
     counts = np.where(sizes < 2, sizes, counts)
-    stroke = np.repeat(np.arange(len(strokes)), counts)
+    stroke = np.repeat(np.arange(len(sizes)), counts)
     j = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     position = arc[starts][stroke] + j / np.maximum(counts - 1, 1)[stroke] * total[stroke]
     i = np.searchsorted(arc, position, side="right") - 1
@@ -78,72 +77,76 @@ def _resample_strokes(strokes: list[np.ndarray], step: float) -> tuple[list, lis
     last = i == (starts + sizes - 1)[stroke]
     width = np.where(last, 1.0, arc[after] - arc[i])
     t = np.where(last, 0.0, (position - arc[i]) / np.where(width > 0, width, 1.0))[:, None]
-    resampled = points[i] + t * (points[after] - points[i])
-    cuts = np.cumsum(counts)[:-1]
-    return np.split(resampled, cuts), np.split(i - starts[stroke], cuts)
+    return points[i] + t * (points[after] - points[i]), counts, i - starts[stroke]
 
 
-def _deslant(strokes: list[np.ndarray]) -> list[np.ndarray]:
+def _deslant(points: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Shear so that the median slant of mostly-vertical segments (within 45 degrees) becomes vertical."""
-    d = np.concatenate([np.diff(s, axis=0) for s in strokes if len(s) > 1] or [np.zeros((0, 2))])
-    vertical = d[np.abs(d[:, 1]) > np.abs(d[:, 0])] if len(d) else d
+    d = np.diff(points, axis=0)
+    d = np.delete(d, np.cumsum(sizes)[:-1] - 1, axis=0)  # no segments between strokes
+    vertical = d[np.abs(d[:, 1]) > np.abs(d[:, 0])]
     if len(vertical) < 3:
-        return strokes
+        return points
     shear = float(np.median(vertical[:, 0] / vertical[:, 1]))
-    return [np.stack([s[:, 0] - shear * s[:, 1], s[:, 1]], axis=1) for s in strokes]
+    return np.stack([points[:, 0] - shear * points[:, 1], points[:, 1]], axis=1)
+
+
+def _normalize(ink: Ink, config: InkFeatureConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`normalize_ink` on all strokes as one array: points, stroke sizes, source indices."""
+    sizes = np.array([len(s) for s in ink.strokes])
+    points = np.concatenate([s[:, :2] for s in ink.strokes])
+    peak = float(np.max(np.abs(points)))
+    if peak > 1e150:  # astronomically large coordinates: scale down first so differences cannot overflow
+        points = points / peak
+    scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
+    points = (points - points.mean(axis=0)) / scale  # well-conditioned before resampling
+    uniform = _resample(points, sizes, 0.01)[0]
+    # a flat scribble (all y nearly equal) must not count as microscopic writing: the height is
+    # at least 1/MAX_ASPECT of the ink's extent, which bounds the number of resampled points
+    extent = float(np.max(np.ptp(uniform, axis=0)))
+    points = points / max(writing_height(uniform, config.height_quantiles), extent / MAX_ASPECT)
+    if config.slant_correction:
+        points = _deslant(points, sizes)
+    points, counts, sources = _resample(points, sizes, config.step)
+    return points - np.array([points[:, 0].min(), np.median(points[:, 1])]), counts, sources
 
 
 def normalize_ink(ink: Ink, config: InkFeatureConfig = InkFeatureConfig(), with_index: bool = False):
     """Strokes translated (left edge, vertical median at 0), scaled to unit writing height and
     resampled every ``config.step``; y still grows downward.  With ``with_index`` also returns,
     per stroke, the original point index each resampled point comes from."""
-    raw = [s[:, :2] for s in ink.strokes]
-    points = np.concatenate(raw)
-    peak = float(np.max(np.abs(points)))
-    if peak > 1e150:  # astronomically large coordinates: scale down first so differences cannot overflow
-        raw = [s / peak for s in raw]
-        points = points / peak
-    scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
-    strokes = [(s - points.mean(axis=0)) / scale for s in raw]  # well-conditioned before resampling
-    uniform = np.concatenate(_resample_strokes(strokes, 0.01)[0])
-    # a flat scribble (all y nearly equal) must not count as microscopic writing: the height is
-    # at least 1/MAX_ASPECT of the ink's extent, which bounds the number of resampled points
-    extent = float(np.max(np.ptp(uniform, axis=0))) if len(uniform) else 1.0
-    height = max(writing_height(uniform, config.height_quantiles), extent / MAX_ASPECT)
-    strokes = [s / height for s in strokes]
-    if config.slant_correction:
-        strokes = _deslant(strokes)
-    strokes, sources = _resample_strokes(strokes, config.step)
-    allp = np.concatenate(strokes)
-    origin = np.array([allp[:, 0].min(), np.median(allp[:, 1])])
-    strokes = [s - origin for s in strokes]
-    return (strokes, sources) if with_index else strokes
+    points, counts, sources = _normalize(ink, config)
+    cuts = np.cumsum(counts)[:-1]
+    strokes = np.split(points, cuts)
+    return (strokes, np.split(sources, cuts)) if with_index else strokes
 
 
-def _stroke_index(sources: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate([np.column_stack([np.full(len(src), k), src]) for k, src in enumerate(sources)])
+def _stroke_index(counts: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.repeat(np.arange(len(counts)), counts), sources])
 
 
 def point_index(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:
     """``(N, 2)`` (stroke, point) of the original ink for each feature row of :func:`ink_features`."""
-    return _stroke_index(normalize_ink(ink, config, with_index=True)[1])
+    _, counts, sources = _normalize(ink, config)
+    return _stroke_index(counts, sources)
 
 
 def ink_features(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> np.ndarray:
     """Per-point features ``(N, 7)`` float32: dx, dy, pen-up (1 on the last point of a stroke),
     direction (cos, sin) and curvature (cos, sin of the turn between segments)."""
-    return _stroke_features(normalize_ink(ink, config))
+    points, counts, _ = _normalize(ink, config)
+    return _stroke_features(points, counts)
 
 
 def ink_features_and_index(ink: Ink, config: InkFeatureConfig = InkFeatureConfig()) -> tuple[np.ndarray, np.ndarray]:
     """:func:`ink_features` and :func:`point_index` from one normalisation (the costly part)."""
-    strokes, sources = normalize_ink(ink, config, with_index=True)
-    return _stroke_features(strokes), _stroke_index(sources)
+    points, counts, sources = _normalize(ink, config)
+    return _stroke_features(points, counts), _stroke_index(counts, sources)
 
 
-def _stroke_features(strokes: list[np.ndarray]) -> np.ndarray:
-    points = np.concatenate(strokes)
-    pen_up = np.concatenate([np.r_[np.zeros(len(s) - 1), 1.0] for s in strokes])
+def _stroke_features(points: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    pen_up = np.zeros(len(points))
+    pen_up[np.cumsum(counts) - 1] = 1.0
     delta = np.diff(points, axis=0, prepend=points[:1])
     length = np.linalg.norm(delta, axis=1, keepdims=True)
     direction = np.where(length > 1e-9, delta / np.maximum(length, 1e-9), 0.0)

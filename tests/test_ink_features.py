@@ -96,7 +96,7 @@ def _resample_one(stroke, step):
 
 
 def test_all_strokes_at_once_equal_one_by_one():
-    from recognizer.ink_features import _resample_strokes
+    from recognizer.ink_features import _resample
 
     rng = np.random.default_rng(0)
     for _ in range(200):
@@ -105,8 +105,10 @@ def test_all_strokes_at_once_equal_one_by_one():
         if rng.random() < 0.3:
             strokes[0][:] = strokes[0][0]  # a dot drawn as several identical points
         step = rng.uniform(0.05, 1)
-        points, sources = _resample_strokes(strokes, step)
-        for stroke, p, src in zip(strokes, points, sources):
+        points, counts, sources = _resample(np.concatenate(strokes), np.array([len(s) for s in strokes]), step)
+        cuts = np.cumsum(counts)[:-1]
+        assert len(counts) == len(strokes)
+        for stroke, p, src in zip(strokes, np.split(points, cuts), np.split(sources, cuts)):
             want_p, want_src = _resample_one(stroke, step)
             np.testing.assert_allclose(p, want_p, atol=1e-9)
             assert np.array_equal(src, want_src)
