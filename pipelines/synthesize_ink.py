@@ -49,6 +49,11 @@ class Distortion:
     glyph_rotation: float = 0.1  # radians
     glyph_shift: float = 0.05  # vertical, of the line height
     fine_warp: float = 0.025  # letter-scale elastic warp amplitude, of the line height
+    # writers differ in stroke order and direction (a line's writer: probabilities from 0 to these)
+    reorder: float = 0.3  # a letter's strokes drawn in another order
+    reverse: float = 0.3  # a stroke drawn backwards
+    delay: float = 0.5  # a dot or short bar (i dot, t cross) written after the rest of the word
+    small: float = 0.25  # what counts as short: extent, of the line height
 
 
 _FONTS: dict = {}
@@ -84,6 +89,28 @@ def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
 def render_word(word: str, font: str) -> list[np.ndarray]:
     """Glyph strokes of ``word`` in device coordinates (y down), cap height ~100."""
     return [stroke for glyph in render_glyphs(word, font) for stroke in glyph]
+
+
+def vary_stroke_order(glyphs: list[list[np.ndarray]], rng: np.random.Generator, reorder: float,
+                      reverse: float) -> list[list[np.ndarray]]:
+    """Each letter's strokes shuffled with probability ``reorder``, each stroke drawn backwards
+    with probability ``reverse`` (fonts fix one order; writers do not)."""
+    out = []
+    for glyph in glyphs:
+        if len(glyph) > 1 and rng.random() < reorder:
+            glyph = [glyph[i] for i in rng.permutation(len(glyph))]
+        out.append([s[::-1] if rng.random() < reverse else s for s in glyph])
+    return out
+
+
+def delay_small_strokes(strokes: list[np.ndarray], rng: np.random.Generator, delay: float,
+                        size: float) -> list[np.ndarray]:
+    """Strokes smaller than ``size`` (dots, short bars) moved, each with probability ``delay``,
+    after the rest of the word, as writers dot i's and cross t's once the word is done."""
+    late = [np.ptp(s, axis=0).max() < size and rng.random() < delay for s in strokes]
+    if all(late):
+        return strokes
+    return [s for s, x in zip(strokes, late) if not x] + [s for s, x in zip(strokes, late) if x]
 
 
 def distort_glyphs(glyphs: list[list[np.ndarray]], rng: np.random.Generator, amount: float,
@@ -156,8 +183,11 @@ def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = 
     strokes, cursor = [], 0.0
     join, split = rng.uniform(0, d.join), rng.uniform(0, d.split)  # this writer's habits
     sloppiness = rng.uniform(0, 1)
+    reorder, reverse, delay = rng.uniform(0, d.reorder), rng.uniform(0, d.reverse), rng.uniform(0, d.delay)
     for word in text.split(" "):
-        glyphs = distort_glyphs(render_glyphs(word, font), rng, sloppiness, d, height) if word else []
+        glyphs = vary_stroke_order(render_glyphs(word, font), rng, reorder, reverse) if word else []
+        glyphs = distort_glyphs(glyphs, rng, sloppiness, d, height)
+        glyphs = delay_small_strokes(glyphs, rng, delay, d.small * height)
         glyphs = rewrite_pen_lifts(glyphs, rng, join, split)
         if glyphs:
             scale = 1 + rng.uniform(-d.word_scale, d.word_scale)

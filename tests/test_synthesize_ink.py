@@ -2,8 +2,9 @@ import csv
 
 import numpy as np
 
-from pipelines.synthesize_ink import (HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, distort_glyphs, ink_texts,
-                                      render_glyphs, render_line, render_word, rewrite_pen_lifts)
+from pipelines.synthesize_ink import (HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, delay_small_strokes,
+                                      distort_glyphs, ink_texts, render_glyphs, render_line, render_word,
+                                      rewrite_pen_lifts, vary_stroke_order)
 from recognizer.ink import load_ink
 
 
@@ -30,6 +31,27 @@ def test_each_letter_is_distorted_on_its_own_and_keeps_its_place():
         assert np.all(np.diff(lefts) > 0)  # letters stay in order
         gaps = np.array(lefts[1:]) - np.array(rights[:-1])
         assert np.allclose(gaps, font_gaps)  # and keep the font's spacing
+
+
+def test_stroke_order_and_direction_vary_per_letter_without_losing_strokes():
+    glyphs = render_glyphs("xkE", "timesr")
+    rng = np.random.default_rng(0)
+    assert vary_stroke_order(glyphs, rng, reorder=0.0, reverse=0.0) == glyphs
+    varied = vary_stroke_order(glyphs, rng, reorder=1.0, reverse=1.0)
+    for before, after in zip(glyphs, varied):  # every letter still drawn by its own strokes, each backwards
+        assert sorted(map(bytes, before)) == sorted(bytes(np.ascontiguousarray(s[::-1])) for s in after)
+    orders = {tuple(bytes(s) for s in vary_stroke_order(glyphs, rng, 1.0, 0.0)[2]) for _ in range(10)}
+    assert len(orders) > 1  # E's four strokes come in more than one order
+
+
+def test_dots_and_bars_may_come_after_the_word():
+    stem, dot, word = np.array([[0.0, 0], [0, 60]]), np.array([[0.0, -20], [1, -19]]), np.array([[5.0, 0], [90, 50]])
+    rng = np.random.default_rng(0)
+    late = delay_small_strokes([stem, dot, word], rng, delay=1.0, size=25)
+    assert [s is x for s, x in zip(late, [stem, word, dot])] == [True, True, True]
+    assert delay_small_strokes([stem, dot, word], rng, delay=0.0, size=25) == [stem, dot, word]
+    only_dots = [dot, dot + 5]
+    assert delay_small_strokes(only_dots, rng, delay=1.0, size=25) == only_dots
 
 
 def test_render_is_seeded_and_timed():
