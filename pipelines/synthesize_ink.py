@@ -42,6 +42,7 @@ class Distortion:
     spacing: tuple[float, float] = (0.25, 0.6)  # word gap, of the line height
     point_step: tuple[float, float] = (0.01, 0.05)  # tablet sampling distance, of the line height
     join: float = 0.5  # most of a line's share of pen lifts inside a word left out (strokes joined)
+    join_reach: float = 0.4  # only strokes this near are joined: gap, of the line height
     split: float = 0.2  # most of a line's share of strokes lifted once mid-way (split in two)
     # each letter drawn a little differently (a line's writer draws how much: 0 to these)
     glyph_scale: float = 0.15  # relative, x and y apart
@@ -157,13 +158,14 @@ def _smooth_field(rng: np.random.Generator, size: float, amplitude: float):
     return lambda x: sum(a * np.sin(f * x + p) for a, f, p in zip(amps, freqs, phases))
 
 
-def rewrite_pen_lifts(strokes: list[np.ndarray], rng: np.random.Generator, join: float, split: float) -> list:
-    """Writers differ in where they lift the pen: join each stroke to the previous one with
-    probability ``join`` (the pen stays down between them) and cut each stroke of 4 or more
-    points in two at a random point with probability ``split``."""
+def rewrite_pen_lifts(strokes: list[np.ndarray], rng: np.random.Generator, join: float, split: float,
+                      reach: float = np.inf) -> list:
+    """Writers differ in where they lift the pen: join each stroke that starts within ``reach``
+    of the previous one's end to it with probability ``join`` (the pen stays down between them)
+    and cut each stroke of 4 or more points in two at a random point with probability ``split``."""
     joined = []
     for stroke in strokes:
-        if joined and rng.random() < join:
+        if joined and rng.random() < join and np.linalg.norm(stroke[0] - joined[-1][-1]) <= reach:
             joined[-1] = np.concatenate([joined[-1], stroke])
         else:
             joined.append(stroke)
@@ -188,7 +190,7 @@ def render_line(text: str, font: str, rng: np.random.Generator, d: Distortion = 
         glyphs = vary_stroke_order(render_glyphs(word, font), rng, reorder, reverse) if word else []
         glyphs = distort_glyphs(glyphs, rng, sloppiness, d, height)
         glyphs = delay_small_strokes(glyphs, rng, delay, d.small * height)
-        glyphs = rewrite_pen_lifts(glyphs, rng, join, split)
+        glyphs = rewrite_pen_lifts(glyphs, rng, join, split, d.join_reach * height)
         if glyphs:
             scale = 1 + rng.uniform(-d.word_scale, d.word_scale)
             shift = rng.uniform(-d.word_shift, d.word_shift) * height

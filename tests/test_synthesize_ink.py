@@ -67,6 +67,9 @@ def test_pen_lifts_are_joined_and_split_without_losing_points():
     rng = np.random.default_rng(0)
     assert len(rewrite_pen_lifts(strokes, rng, join=1.0, split=0.0)) == 1
     assert len(rewrite_pen_lifts(strokes, rng, join=0.0, split=1.0)) == 8
+    assert len(rewrite_pen_lifts(strokes, rng, join=1.0, split=0.0, reach=100.0)) == 4  # (92, 92) apart: too far
+    near = [s - np.array([92.0 * i, 92.0 * i]) for i, s in enumerate(strokes)]  # each starts where the last ends
+    assert len(rewrite_pen_lifts(near, rng, join=1.0, split=0.0, reach=1.0)) == 1
     for _ in range(20):
         out = rewrite_pen_lifts(strokes, rng, join=0.5, split=0.5)
         assert all(len(s) >= 2 for s in out)
