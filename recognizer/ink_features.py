@@ -98,8 +98,8 @@ def _normalize(ink: Ink, config: InkFeatureConfig) -> tuple[np.ndarray, np.ndarr
     peak = float(np.max(np.abs(points)))
     if peak > 1e150:  # astronomically large coordinates: scale down first so differences cannot overflow
         points = points / peak
-    scale = float(np.max(np.abs(points - points.mean(axis=0)))) or 1.0
-    points = (points - points.mean(axis=0)) / scale  # well-conditioned before resampling
+    centered = points - points.mean(axis=0)
+    points = centered / (float(np.max(np.abs(centered))) or 1.0)  # well-conditioned before resampling
     uniform = _resample(points, sizes, 0.01)[0]
     # a flat scribble (all y nearly equal) must not count as microscopic writing: the height is
     # at least 1/MAX_ASPECT of the ink's extent, which bounds the number of resampled points
