@@ -5,7 +5,8 @@
 For each runner: the speed of the whole path a user runs (read the file, features, model,
 greedy CTC, word timings or spans) after the model is loaded - the real-time factor for
 speech, milliseconds per text line for ink - then the cold start (wall time of
-``python -m recognizer.transcribe --runner R SAMPLE`` in a fresh process) and the model size.
+``python -m recognizer.transcribe --runner R SAMPLE`` in a fresh process), the model size and
+where a file's time goes (reading, NumPy features, network, greedy decoding).
 """
 
 from __future__ import annotations
@@ -52,6 +53,35 @@ def throughput(model: str, runner: str, files: list[str]) -> dict:
     return {"seconds_per_file": elapsed / len(files), "real_time_factor": elapsed / audio if audio else None}
 
 
+def stage_times(model: str, runner: str, files: list[str]) -> dict:
+    """Milliseconds per file spent reading, in the NumPy features, in the network and in greedy
+    decoding (one warm-up file first). ``features`` is None when the network takes raw audio
+    (a TFLite speech model has the MFCC front-end inside, so its time counts as network)."""
+    from recognizer.ctc import greedy_decode
+    from recognizer.frontend import compute_features, load_input
+    from recognizer.recognizer import Recognizer
+
+    recognizer = Recognizer.load(model, lm=None, runner=runner)
+    recognizer.transcribe(files[0])
+    spent = {"read": 0.0, "features": 0.0, "network": 0.0, "decode": 0.0}
+    for path in files:
+        started = time.perf_counter()
+        loaded = load_input(recognizer.modality, path)
+        read = time.perf_counter()
+        frames = None if recognizer.runner.takes_audio else \
+            compute_features(recognizer.modality, loaded, recognizer.features)
+        featured = time.perf_counter()
+        logits = recognizer.runner.audio_logits(loaded) if frames is None else recognizer.logits(frames)
+        run = time.perf_counter()
+        greedy_decode(logits)
+        for stage, seconds in zip(spent, (read - started, featured - read, run - featured, time.perf_counter() - run)):
+            spent[stage] += seconds
+    ms = {stage: 1000 * seconds / len(files) for stage, seconds in spent.items()}
+    if recognizer.runner.takes_audio:
+        ms["features"] = None
+    return ms
+
+
 def real_time_factor(model: str, runner: str, files: list[str]) -> float:
     """Seconds of processing per second of audio over ``files`` (speech models)."""
     return throughput(model, runner, files)["real_time_factor"]
@@ -83,7 +113,8 @@ def main(argv=None) -> int:
         return 1
     speed = "RTF" if modality == "speech" else "ms/line"
     print(f"{len(files)} {modality} files, model {directory}")
-    print(f"{'runner':<12} {speed:>8} {'cold start s':>13} {'model MB':>9}")
+    print(f"{'runner':<12} {speed:>8} {'cold start s':>13} {'model MB':>9}   ms per file: "
+          f"{'read':>6} {'features':>8} {'network':>8} {'decode':>7}")
     for runner in args.runners:
         if not (directory / RUNNER_FILES[runner]).exists():
             print(f"{runner:<12} (not exported: python -m pipelines.export {directory})")
@@ -92,7 +123,11 @@ def main(argv=None) -> int:
         figure = (f"{measured['real_time_factor']:>8.4f}" if modality == "speech"
                   else f"{1000 * measured['seconds_per_file']:>8.1f}")
         cold = cold_start(str(directory), runner, args.repeats)
-        print(f"{runner:<12} {figure} {cold:>13.2f} {disk_bytes(directory / RUNNER_FILES[runner]) / 1e6:>9.2f}", flush=True)
+        stages = stage_times(str(directory), runner, files)
+        split = " ".join(f"{'(in net)' if stages[k] is None else f'{stages[k]:.1f}':>{w}}"
+                         for k, w in (("read", 6), ("features", 8), ("network", 8), ("decode", 7)))
+        print(f"{runner:<12} {figure} {cold:>13.2f} {disk_bytes(directory / RUNNER_FILES[runner]) / 1e6:>9.2f}"
+              f"                {split}", flush=True)
     return 0
 
 

@@ -144,7 +144,7 @@ FILE_CASES = [
     ("one_point.inkml", text(INKML.format("<trace>5 5</trace>")), OK),
     ("single_point.json", ink_json([[[3], [4]]]), OK),
     ("nan_coordinates.inkml", text(INKML.format("<trace>1 2, NaN 4, 5 6</trace>")), "NaN"),
-    ("inf_coordinates.json", text('{"strokes": [[[1, 1e999, 2], [0, 1, 2]]]}'), "NaN or infinite"),
+    ("inf_coordinates.json", text('{"strokes": [[[1, 1e999, 2], [0, 1, 2]]]}'), "infinit"),  # orjson: 'number is infinity'
     ("huge_coordinates.json", ink_json([[[1.7e308, -1.7e308, 1.7e308], [0, 1.7e308, -1.7e308]]]), OK),
     ("far_offset.json", ink_json([[[1e9, 1e9 + 5, 1e9 + 9], [2e9, 2e9 + 3, 2e9]]]), OK),
     ("mixed_channels.inkml", text(INKML.format(

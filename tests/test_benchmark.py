@@ -2,7 +2,7 @@
 
 import re
 
-from pipelines.benchmark import default_files, main, throughput
+from pipelines.benchmark import default_files, main, stage_times, throughput
 from tests.test_model_dir import make_model_dir
 from tests.test_recognizer_ink import make_ink_model_dir
 
@@ -15,14 +15,22 @@ def test_speech_throughput_is_a_real_time_factor(tmp_path):
     assert 0 < measured["real_time_factor"] < 10 and measured["seconds_per_file"] > 0
 
 
+def test_stage_times_split_a_file_into_its_steps(tmp_path):
+    directory, _ = make_model_dir(tmp_path / "speech")
+    ms = stage_times(str(directory), "keras", default_files("speech", 2))
+    assert list(ms) == ["read", "features", "network", "decode"]
+    assert all(v > 0 for v in ms.values())  # Keras takes MFCC frames: the features are NumPy's
+
+
 def test_ink_rows_show_ms_per_line_and_missing_exports(tmp_path, capsys):
     directory = make_ink_model_dir(tmp_path / "ink")
     assert main(["--model", str(directory), "--runners", "keras", "tflite", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "ink files" in out and "ms/line" in out
     keras_row = next(line for line in out.splitlines() if line.startswith("keras"))
-    ms_per_line, cold, megabytes = (float(v) for v in re.findall(r"[\d.]+", keras_row))
+    ms_per_line, cold, megabytes, *split = (float(v) for v in re.findall(r"[\d.]+", keras_row))
     assert ms_per_line > 0 and cold > 0 and megabytes > 0
+    assert len(split) == 4 and sum(split) <= 2 * ms_per_line  # read, features, network, decode
     assert re.search(r"^tflite +\(not exported", out, re.M)
 
 
