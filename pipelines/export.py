@@ -7,10 +7,11 @@ Writes into MODEL_DIR:
 * ``saved_model/`` - signatures ``serving_default`` (``features`` (B, T, F) + ``lengths`` (B,) ->
   ``logits``, ``output_lengths``) and, for speech, ``waveform`` (raw 16 kHz float PCM (1, N) ->
   ``logits``, ``output_lengths``).
-* ``model.tflite`` - the recommended variant (int8 weights, float arithmetic: see
-  :mod:`pipelines.int8_weights`), the one the CLI runs; ``model.float32.tflite``,
-  ``model.float16.tflite``, ``model.dynamic.tflite`` (dynamic-range: int8 weights and int8
-  activations computed at run time), ``model.int8.tflite`` (full integer) - the others.
+* ``model.tflite`` - the recommended variant, the one the CLI runs: by default int8 weights
+  with float arithmetic (see :mod:`pipelines.int8_weights`), ``--recommended dynamic`` for the
+  faster dynamic-range kernels (int8 weights and int8 activations computed at run time);
+  the others as ``model.<variant>.tflite``: ``float32``, ``float16``, ``int8_weights``,
+  ``dynamic``, ``int8`` (full integer).
   Speech models take PCM (the MFCC front-end is inside), ink models take feature frames.
   Builtin ops only (conversion fails rather than fall back to Flex ops).
 * ``tflite.json`` - what an app needs to decode (alphabet, blank, frame rate, feature

@@ -81,9 +81,10 @@ def print_report(report: dict, info: dict | None = None) -> None:
     unit = "ms/s audio" if report.get("modality", "speech") == "speech" else "ms/file"
     seconds = f" ({report['audio_seconds']} s)" if report.get("modality", "speech") == "speech" else ""
     print(f"parity on {report['files']} files{seconds} from {report['source']}; reference: keras")
-    print(f"{'runtime':<22} {'max|dlogit|':>11} {'same text':>9} {'CER':>6} {'MB':>6} {unit:>11}")
+    width = max([len("runtime"), *map(len, report["runtimes"])])
+    print(f"{'runtime':<{width}} {'max|dlogit|':>11} {'same text':>9} {'CER':>6} {'MB':>6} {unit:>11}")
     for name, r in report["runtimes"].items():
-        print(f"{name:<22} {r['max_abs_logit_diff']:>11.2e} {r['same_text']:>9.1%} {r['cer']:>6.3f} "
+        print(f"{name:<{width}} {r['max_abs_logit_diff']:>11.2e} {r['same_text']:>9.1%} {r['cer']:>6.3f} "
               f"{r['megabytes']:>6.2f} {r['ms_per_audio_second']:>11.2f}")
     if info and isinstance(info.get("lstm"), dict):
         print(f"lstm graph: {info['lstm']}")
