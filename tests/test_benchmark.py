@@ -30,7 +30,7 @@ def test_ink_rows_show_ms_per_line_and_missing_exports(tmp_path, capsys):
     keras_row = next(line for line in out.splitlines() if line.startswith("keras"))
     ms_per_line, cold, megabytes, *split = (float(v) for v in re.findall(r"[\d.]+", keras_row))
     assert ms_per_line > 0 and cold > 0 and megabytes > 0
-    assert len(split) == 4 and sum(split) <= 2 * ms_per_line  # read, features, network, decode
+    assert len(split) == 4 and all(v > 0 for v in split)  # ms in read, features, network, decode
     assert re.search(r"^tflite +\(not exported", out, re.M)
 
 
