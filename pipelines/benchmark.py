@@ -24,6 +24,7 @@ from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE
 ROOT = MODELS_DIR.parent
 COLD_START_FILES = {"speech": ROOT / "samples" / "hello_slt.wav", "ink": ROOT / "samples" / "hello_world.inkml"}
 SAMPLE_PATTERNS = {"speech": ("*.wav",), "ink": ("*.inkml", "*.json")}
+SPLIT_LABEL = "   ms per file: "  # heads the columns of stage_times in the table
 RUNNER_FILES = {"keras": WEIGHTS_FILE, "saved_model": SAVED_MODEL_DIR, "tflite": TFLITE_FILE}
 
 
@@ -39,13 +40,18 @@ def cold_start(model: str, runner: str, repeats: int = 2, sample: Path | None = 
     return best
 
 
-def throughput(model: str, runner: str, files: list[str]) -> dict:
-    """Processing time over ``files`` with the model loaded (one warm-up file first):
-    ``seconds_per_file`` and, for speech, ``real_time_factor`` (seconds per second of audio)."""
+def warmed_up(model: str, runner: str, files: list[str]):
+    """The model loaded with ``runner`` (no LM), after transcribing the first file once."""
     from recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model, lm=None, runner=runner)
     recognizer.transcribe(files[0])
+    return recognizer
+
+
+def throughput(recognizer, files: list[str]) -> dict:
+    """Processing time over ``files`` with a loaded, warmed-up recognizer: ``seconds_per_file``
+    and, for speech, ``real_time_factor`` (seconds per second of audio)."""
     audio, started = 0.0, time.perf_counter()
     for path in files:
         audio += recognizer.transcribe(path).duration or 0.0
@@ -53,16 +59,13 @@ def throughput(model: str, runner: str, files: list[str]) -> dict:
     return {"seconds_per_file": elapsed / len(files), "real_time_factor": elapsed / audio if audio else None}
 
 
-def stage_times(model: str, runner: str, files: list[str]) -> dict:
+def stage_times(recognizer, files: list[str]) -> dict:
     """Milliseconds per file spent reading, in the NumPy features, in the network and in greedy
-    decoding (one warm-up file first). ``features`` is None when the network takes raw audio
-    (a TFLite speech model has the MFCC front-end inside, so its time counts as network)."""
+    decoding, with a loaded, warmed-up recognizer. ``features`` is None when the network takes
+    raw audio (a TFLite speech model has the MFCC front-end inside, so its time counts as network)."""
     from recognizer.ctc import greedy_decode
     from recognizer.frontend import compute_features, load_input
-    from recognizer.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model, lm=None, runner=runner)
-    recognizer.transcribe(files[0])
     spent = {"read": 0.0, "features": 0.0, "network": 0.0, "decode": 0.0}
     for path in files:
         started = time.perf_counter()
@@ -84,7 +87,7 @@ def stage_times(model: str, runner: str, files: list[str]) -> dict:
 
 def real_time_factor(model: str, runner: str, files: list[str]) -> float:
     """Seconds of processing per second of audio over ``files`` (speech models)."""
-    return throughput(model, runner, files)["real_time_factor"]
+    return throughput(warmed_up(model, runner, files), files)["real_time_factor"]
 
 
 def default_files(modality: str, limit: int) -> list[str]:
@@ -113,21 +116,22 @@ def main(argv=None) -> int:
         return 1
     speed = "RTF" if modality == "speech" else "ms/line"
     print(f"{len(files)} {modality} files, model {directory}")
-    print(f"{'runner':<12} {speed:>8} {'cold start s':>13} {'model MB':>9}   ms per file: "
+    print(f"{'runner':<12} {speed:>8} {'cold start s':>13} {'model MB':>9}{SPLIT_LABEL}"
           f"{'read':>6} {'features':>8} {'network':>8} {'decode':>7}")
     for runner in args.runners:
         if not (directory / RUNNER_FILES[runner]).exists():
             print(f"{runner:<12} (not exported: python -m pipelines.export {directory})")
             continue
-        measured = throughput(str(directory), runner, files)
+        recognizer = warmed_up(str(directory), runner, files)  # one load serves both measurements
+        measured = throughput(recognizer, files)
         figure = (f"{measured['real_time_factor']:>8.4f}" if modality == "speech"
                   else f"{1000 * measured['seconds_per_file']:>8.1f}")
         cold = cold_start(str(directory), runner, args.repeats)
-        stages = stage_times(str(directory), runner, files)
+        stages = stage_times(recognizer, files)
         split = " ".join(f"{'(in net)' if stages[k] is None else f'{stages[k]:.1f}':>{w}}"
                          for k, w in (("read", 6), ("features", 8), ("network", 8), ("decode", 7)))
         print(f"{runner:<12} {figure} {cold:>13.2f} {disk_bytes(directory / RUNNER_FILES[runner]) / 1e6:>9.2f}"
-              f"                {split}", flush=True)
+              f"{' ' * len(SPLIT_LABEL)}{split}", flush=True)
     return 0
 
 
