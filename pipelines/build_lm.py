@@ -2,8 +2,12 @@
 
     python -m pipelines.build_lm data/speech/train.csv --out saved_models/speech-en/lm.arpa.gz --order 3
     python -m pipelines.build_lm fortunes --exclude data/speech/valid_heldout.csv --out lm.arpa.gz
+    python -m pipelines.build_lm fortunes --model saved_models/ink-en \
+        --exclude-containing data/ink/valid_heldout.csv --out data/lm/ink.arpa.gz
 
-Text is normalised with the model's vocabulary (``--model``) so LM words match decoder output.
+Text is normalised with the model's vocabulary (``--model``) so LM words match decoder output,
+then each word is lowercased and stripped of the punctuation around it
+(:func:`recognizer.lm.lm_word`), as the decoder does before asking the LM.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sys
 from pathlib import Path
 
 from pipelines.data import read_manifest
-from recognizer.lm import NGramLM
+from recognizer.lm import NGramLM, lm_sentence
 from recognizer.model_dir import read_spec
 from recognizer.vocab import Vocabulary
 
@@ -31,8 +35,25 @@ def read_sentences(sources: list[str], vocab: Vocabulary) -> list[str]:
             lines = [u.transcript for u in read_manifest(source)]
         else:
             lines = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
-        sentences += [s for s in (vocab.normalize(line) for line in lines) if s]
+        sentences += [s for s in (lm_sentence(vocab.normalize(line)) for line in lines) if s]
     return sentences
+
+
+def containing_any(sentences: list[str], parts: set[str]) -> set[str]:
+    """The sentences that hold one of ``parts`` as a run of whole words (validation lines cut
+    from longer sentences, as the handwriting corpus makes them)."""
+    by_first = {}
+    for part in parts:
+        words = tuple(part.split())
+        by_first.setdefault(words[0], set()).add(words)
+    found = set()
+    for sentence in sentences:
+        words = sentence.split()
+        for i, w in enumerate(words):
+            if any(tuple(words[i:i + len(p)]) == p for p in by_first.get(w, ())):
+                found.add(sentence)
+                break
+    return found
 
 
 def main(argv=None) -> int:
@@ -43,10 +64,14 @@ def main(argv=None) -> int:
     parser.add_argument("--model", help="model whose vocabulary normalises the text (default: English speech)")
     parser.add_argument("--exclude", nargs="*", default=[],
                         help="sources whose sentences are left out (keep dev/test text out of the LM)")
+    parser.add_argument("--exclude-containing", nargs="*", default=[],
+                        help="sources of text lines: every sentence holding one of them is left out")
     args = parser.parse_args(argv)
     vocab = read_spec(args.model).vocabulary if args.model else Vocabulary()
+    sentences = read_sentences(args.sources, vocab)
     excluded = set(read_sentences(args.exclude, vocab))
-    sentences = [s for s in read_sentences(args.sources, vocab) if s not in excluded]
+    excluded |= containing_any(sentences, set(read_sentences(args.exclude_containing, vocab)))
+    sentences = [s for s in sentences if s not in excluded]
     lm = NGramLM.train(sentences, order=args.order)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     lm.save_arpa(args.out)

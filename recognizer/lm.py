@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import gzip
 import math
+import string
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 LOG10 = math.log(10)
+_EDGE_PUNCTUATION = string.punctuation
+
+
+def lm_word(word: str) -> str:
+    """The form a decoded word takes in the language model: lowercase, without the punctuation
+    around it (``"Hello,"`` -> ``"hello"``, ``"(1984)"`` -> ``"1984"``, ``"-"`` -> ``""``).
+    Words of the lowercase speech alphabet come out unchanged; for handwriting it lets one LM of
+    plain words score ``The``, ``the`` and ``the.`` alike."""
+    return word.strip(_EDGE_PUNCTUATION).lower()
+
+
+def lm_sentence(text: str) -> str:
+    """``text`` as the language model sees it: its words through :func:`lm_word`, empty ones dropped."""
+    return " ".join(w for w in map(lm_word, text.split()) if w)
 
 
 class NGramLM:
@@ -169,7 +184,8 @@ class LMScorer:
     """Shallow fusion for CTC prefix beam search.
 
     Whole words are scored at word boundaries (``alpha * ln P(word | history) + beta``, plus
-    hot-word bonuses); while a word is being spelled, ``oov_penalty`` is added once when the
+    hot-word bonuses), the LM seeing each word through :func:`lm_word` (a bare punctuation mark
+    is not scored); while a word is being spelled, ``oov_penalty`` is added once when the
     partial word stops being the beginning of any word the LM (or the hot-word list) knows,
     which keeps the beam on real words long before they are complete.
     """
@@ -180,17 +196,24 @@ class LMScorer:
         self.hot_words = {w.lower() if alphabet.islower() else w: b for w, b in (hot_words or {}).items()}
         self.separator_label = alphabet.index(separator) + 1
         self.oov_penalty = oov_penalty
-        self.prefixes = (lm.word_prefixes() | _prefixes(self.hot_words)) if lm is not None and oov_penalty else None
+        self.prefixes = (lm.word_prefixes() | _prefixes(map(lm_word, self.hot_words))) if lm is not None and oov_penalty else None
 
     def _words(self, prefix: tuple) -> list[str]:
         text = "".join(self.alphabet[k - 1] for k in prefix)
         return text.split()
 
     def _word_score(self, history: list[str], word: str) -> float:
+        key = lm_word(word)
+        if not key:
+            return self.hot_words.get(word, 0.0)
         score = self.beta + self.hot_words.get(word, 0.0)
         if self.lm is not None:
-            score += self.alpha * LOG10 * self.lm.score(tuple([BOS] + history), word)
+            score += self.alpha * LOG10 * self.lm.score(self._history(history), key)
         return score
+
+    @staticmethod
+    def _history(words: list[str]) -> tuple:
+        return tuple([BOS] + [k for k in map(lm_word, words) if k])
 
     def _partial_word(self, prefix: tuple) -> str:
         chars = []
@@ -206,7 +229,8 @@ class LMScorer:
             if self.prefixes is None:
                 return 0.0
             before = self._partial_word(prefix)
-            leaving = (before == "" or before in self.prefixes) and before + self.alphabet[label - 1] not in self.prefixes
+            after = lm_word(before + self.alphabet[label - 1])
+            leaving = lm_word(before) in self.prefixes and after and after not in self.prefixes
             return self.oov_penalty if leaving else 0.0
         if not prefix or prefix[-1] == self.separator_label:
             return 0.0
@@ -220,5 +244,5 @@ class LMScorer:
             return 0.0
         score = 0.0 if prefix[-1] == self.separator_label else self._word_score(words[:-1], words[-1])
         if self.lm is not None:
-            score += self.alpha * LOG10 * self.lm.score(tuple([BOS] + words), EOS)
+            score += self.alpha * LOG10 * self.lm.score(self._history(words), EOS)
         return score

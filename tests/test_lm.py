@@ -115,3 +115,56 @@ def test_oov_penalty_steers_spelling_towards_known_words(lm):
     scorer = LMScorer(lm, ALPHABET, alpha=0.0, beta=0.0, oov_penalty=-3.0)
     assert text_of(beam_decode(logits, beam_width=8, scorer=scorer)) == "turn on the lights"
     assert "ligh" in lm.word_prefixes() and "lih" not in lm.word_prefixes()
+
+
+def test_lm_word_drops_case_and_surrounding_punctuation():
+    from recognizer.lm import lm_sentence, lm_word
+
+    assert [lm_word(w) for w in ["Hello,", "(1984)", "don't", "'quoted'", "-", "U.S."]] == \
+        ["hello", "1984", "don't", "quoted", "", "u.s"]
+    assert lm_sentence('"Turn ON the lights!" - now') == "turn on the lights now"
+    for word in ["turn", "don't", "lights"]:  # speech-alphabet words are their own LM words
+        assert lm_word(word) == word
+
+
+def test_handwriting_words_are_scored_as_plain_lm_words(lm):
+    alphabet = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,!-"
+    scorer = LMScorer(lm, alphabet, alpha=1.0, beta=0.5)
+    labels = lambda text: tuple(alphabet.index(c) + 1 for c in text)  # noqa: E731
+    space = alphabet.index(" ") + 1
+    plain = scorer(labels("turn on the lights"), space)
+    assert scorer(labels("Turn on the Lights!"), space) == pytest.approx(plain)
+    assert plain == pytest.approx(0.5 + math.log(10) * lm.score(("<s>", "turn", "on", "the"), "lights"))
+    assert scorer(labels("turn on -"), space) == 0.0  # a bare dash is not a word
+    # the dash is not in the history either: "the" follows "turn on" as in "turn on the"
+    assert scorer(labels("Turn on - the"), space) == pytest.approx(scorer(labels("turn on the"), space))
+    assert scorer.finish(labels("Open the door.")) == pytest.approx(scorer.finish(labels("open the door")))
+
+
+def test_oov_penalty_ignores_case_and_trailing_punctuation(lm):
+    alphabet = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,"
+    scorer = LMScorer(lm, alphabet, alpha=0.0, beta=0.0, oov_penalty=-3.0)
+    labels = lambda text: tuple(alphabet.index(c) + 1 for c in text)  # noqa: E731
+    assert scorer(labels("the Doo"), alphabet.index("r") + 1) == 0.0
+    assert scorer(labels("the Door"), alphabet.index(",") + 1) == 0.0
+    assert scorer(labels("the Doo"), alphabet.index("x") + 1) == -3.0
+
+
+def test_build_lm_leaves_out_sentences_holding_a_held_out_line(tmp_path):
+    from pipelines.build_lm import containing_any, main
+
+    sentences = ["turn on the lights now", "turn off the lights", "the door is open"]
+    assert containing_any(sentences, {"the lights", "door"}) == {sentences[0], sentences[1], sentences[2]}
+    assert containing_any(sentences, {"on the lights"}) == {sentences[0]}
+    assert containing_any(sentences, {"on the light"}) == set()  # whole words only
+
+    text = tmp_path / "corpus.txt"
+    text.write_text("Turn ON the lights, now!\nTurn off the lights.\nThe door is open\n")
+    lines = tmp_path / "valid.csv"
+    lines.write_text("ink_filename,transcript,group\na.json,\"ON the lights,\",x\n")
+    out = tmp_path / "lm.arpa"
+    assert main([str(text), "--out", str(out), "--order", "2", "--exclude-containing", str(lines),
+                 "--model", "saved_models/ink-en"]) == 0
+    lm = NGramLM.load_arpa(out)
+    assert ("off",) in lm.probs[1] and ("now",) not in lm.probs[1]  # words of plain, lowercase text
+    assert ("turn", "off") in lm.probs[2] and ("the", "door") in lm.probs[2]
