@@ -40,6 +40,7 @@ class TrainConfig:
     checkpoint_every_steps: int | None = None  # also checkpoint every N steps (not only each epoch)
     int8_grid: bool = False  # snap kernels to the int8 grid before each validation (pipelines.int8_weights)
     strategy: str = "default"  # default (one device), mirrored (all local GPUs/CPUs), multiworker (TF_CONFIG)
+    tflite_variant: str = "int8_weights"  # what pipelines.export writes as model.tflite (kept in metadata.json)
 
 
 @dataclass(frozen=True)

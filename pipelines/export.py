@@ -288,13 +288,17 @@ def run_tflite(content: bytes, x: np.ndarray, repeats: int = 1, num_threads: int
 
 
 def export(directory, variants=VARIANTS, representative: str | None = None, lstm: str = "auto",
-           saved_model: bool = True, recommended: str = RECOMMENDED, log=print) -> dict:
-    """Write the SavedModel, the TFLite variants and ``tflite.json``; returns the JSON."""
+           saved_model: bool = True, recommended: str | None = None, log=print) -> dict:
+    """Write the SavedModel, the TFLite variants and ``tflite.json``; returns the JSON.
+
+    ``recommended`` (the variant written as ``model.tflite``) defaults to the model's own choice,
+    ``export.tflite`` in its ``metadata.json`` (``train.tflite_variant``), else int8 weights."""
     from pipelines.int8_weights import model_on_grid
     from pipelines.representative import representative_inputs
 
     exporter = Exporter(directory)
     out = exporter.directory
+    recommended = recommended or exporter.spec.metadata.get("export", {}).get("tflite", RECOMMENDED)
     if recommended not in variants:
         recommended = variants[0]
     if not exporter.takes_audio and exporter.spec.modality == "speech":
@@ -334,8 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("model", help="model directory or bundled model name")
     parser.add_argument("--quantize", nargs="+", choices=VARIANTS, default=list(VARIANTS),
                         help=f"TFLite variants to write (default: all); {RECOMMENDED} becomes {TFLITE_FILE}")
-    parser.add_argument("--recommended", choices=VARIANTS, default=RECOMMENDED,
-                        help=f"the variant written as {TFLITE_FILE}, the one the CLI runs")
+    parser.add_argument("--recommended", choices=VARIANTS,
+                        help=f"the variant written as {TFLITE_FILE}, the one the CLI runs (default: the "
+                             f"model's metadata.json export.tflite, else {RECOMMENDED})")
     parser.add_argument("--representative", help="CSV manifest for int8 calibration (default: the model's "
                                                  "training manifests, else samples/, else synthetic input)")
     parser.add_argument("--lstm", choices=("auto", "fused", "while"), default="auto",

@@ -302,6 +302,7 @@ def train(config: Config) -> Path:
                            "greedy_wer": round(wer, 4), "greedy_cer": round(cer, 4)},
             **({"int8_grid": {"scheme": int8_weights.SCHEME, "snapped": "before each validation"}}
                if config.train.int8_grid else {}),
+            "export": {"tflite": config.train.tflite_variant},
         }
         spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
         return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model)

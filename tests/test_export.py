@@ -131,6 +131,18 @@ def test_ink_model_exports_features_graph(tmp_path):
         assert np.abs(runner.logits(frames) - keras.logits(frames)).max() < 1e-3
 
 
+def test_model_tflite_is_the_variant_the_model_names(tmp_path):
+    directory = make_ink_model_dir(tmp_path / "ink")
+    metadata = json.loads((directory / "metadata.json").read_text())
+    (directory / "metadata.json").write_text(json.dumps({**metadata, "export": {"tflite": "dynamic"}}))
+    info = export(directory, ("int8_weights", "dynamic"), saved_model=False, log=lambda *_: None)
+    assert info["variants"]["model.tflite"]["quantization"] == "dynamic"
+    assert info["variants"]["model.int8_weights.tflite"]["quantization"] == "int8_weights"
+    info = export(directory, ("int8_weights", "dynamic"), saved_model=False, recommended="int8_weights",
+                  log=lambda *_: None)  # the flag overrides the model's choice
+    assert info["variants"]["model.tflite"]["quantization"] == "int8_weights"
+
+
 def test_fused_lstm_is_kept_unless_while_is_clearly_faster():
     from pipelines.export import prefer_fused
 

@@ -31,6 +31,7 @@ def test_train_writes_a_loadable_model(tmp_path):
     metadata = json.loads((directory / "metadata.json").read_text())
     assert metadata["complete"] and metadata["training"]["utterances"] == 4 and metadata["validation"]["utterances"] == 4
     assert 0.0 <= metadata["validation"]["greedy_cer"] and metadata["parameters"] > 0
+    assert metadata["export"] == {"tflite": "int8_weights"}  # train.tflite_variant, which export follows
     assert (tmp_path / "runs" / "tiny" / "history.csv").read_text().count("\n") == 3
     assert Recognizer.load(directory).transcribe(SAMPLES / "hello_slt.wav").duration > 1.0
 
