@@ -254,21 +254,28 @@ def ink_texts(count: int, seed: int) -> list[str]:
     return texts[:count]
 
 
+SPLITS = ("train", "valid_seen", "valid_heldout")
+
+
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",
-                     render_seed: int | None = None) -> dict:
+                     render_seed: int | None = None, only: tuple[str, ...] = SPLITS) -> dict:
     """Write train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the fonts
     and distortions.  The same ``seed`` with another ``render_seed`` writes the same lines in
-    new hands: more training ink without new texts, so nothing leaks into validation."""
+    new hands: more training ink without new texts, so nothing leaks into validation.
+    Each split draws from its own random stream, so ``only`` (some of the splits) writes the
+    same files as a full run: the validation sets in a minute, without the training set."""
     texts = ink_texts(count + 2 * valid_count, seed)
-    rng = np.random.default_rng(seed if render_seed is None else render_seed)
     splits = {"train": (texts[:count], TRAIN_FONTS),
               "valid_seen": (texts[count:count + valid_count], TRAIN_FONTS),
               "valid_heldout": (texts[count + valid_count:], HELD_OUT_FONTS)}
     writer = write_json if fmt == "json" else write_inkml
     manifests = {}
     for name, (split_texts, fonts) in splits.items():
+        if name not in only:
+            continue
+        rng = np.random.default_rng([seed if render_seed is None else render_seed, SPLITS.index(name)])
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -292,8 +299,11 @@ def main(argv=None) -> int:
     parser.add_argument("--format", choices=("json", "inkml"), default="json")
     parser.add_argument("--render-seed", type=int, help="fonts and distortions (default: --seed); the texts "
                                                         "of --seed drawn anew")
+    parser.add_argument("--splits", nargs="+", choices=SPLITS, default=SPLITS,
+                        help="write only these splits (the same files as a full run)")
     args = parser.parse_args(argv)
-    splits = build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format, args.render_seed)
+    splits = build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format, args.render_seed,
+                              tuple(args.splits))
     for name, path in splits.items():
         print(f"{name}: {path}")
     return 0

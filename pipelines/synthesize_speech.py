@@ -120,13 +120,18 @@ def write_manifest(path: Path, rows) -> None:
             writer.writerow([wav.resolve(), wav.stat().st_size, text, group])
 
 
+SPLITS = ("train", "valid_seen", "valid_heldout")
+
+
 def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2,
-                 render_seed: int | None = None) -> dict:
+                 render_seed: int | None = None, only: tuple[str, ...] = SPLITS) -> dict:
     """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the voices,
     rates and pitches.  The same ``seed`` with another ``render_seed`` speaks the same
-    sentences anew, so a second corpus adds fresh audio without leaking validation text."""
+    sentences anew, so a second corpus adds fresh audio without leaking validation text.
+    ``only`` writes some of the splits, the same files a full run writes (the validation sets
+    in minutes, without the training set)."""
     texts = split_texts(Vocabulary().normalize, {"train": count, "valid_seen": valid_count,
                                                  "valid_heldout": valid_count}, seed,
                         held_back=("valid_seen", "valid_heldout"))
@@ -149,6 +154,8 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
     }
     manifests = {}
     for name, items in splits.items():
+        if name not in only:
+            continue
         split_dir = out / name
         split_dir.mkdir(parents=True, exist_ok=True)
         jobs = [(i, voice, text, split_dir, voice_seed) for i, (text, voice) in enumerate(items)]
@@ -186,6 +193,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--render-seed", type=int, help="voices, rates and pitches (default: --seed); the "
                         "sentences and splits stay those of --seed")
+    parser.add_argument("--splits", nargs="+", choices=SPLITS, default=SPLITS,
+                        help="write only these splits (the same files as a full run)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
     parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
@@ -198,7 +207,7 @@ def main(argv=None) -> int:
         print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
         return 0
     manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
-                             args.render_seed)
+                             args.render_seed, tuple(args.splits))
     for name, path in manifests.items():
         print(f"{name}: {path}")
     return 0

@@ -105,3 +105,14 @@ def test_render_seed_draws_the_same_lines_anew(tmp_path):
         assert [r["transcript"] for r in a] == [r["transcript"] for r in b]  # same texts, same splits
     a, b = (load_ink(list(csv.DictReader(m["train"].open()))[0]["ink_filename"]) for m in (first, again))
     assert not (a.num_points == b.num_points and np.allclose(a.strokes[0], b.strokes[0]))  # new hand
+
+
+def test_validation_splits_alone_are_the_files_of_a_full_run(tmp_path):
+    full = build_ink_corpus(tmp_path / "full", count=4, valid_count=2, seed=3)
+    alone = build_ink_corpus(tmp_path / "alone", count=4, valid_count=2, seed=3, only=("valid_heldout",))
+    assert set(alone) == {"valid_heldout"} and not (tmp_path / "alone" / "train").exists()
+    a, b = (list(csv.DictReader(m["valid_heldout"].open())) for m in (full, alone))
+    assert [(r["transcript"], r["group"]) for r in a] == [(r["transcript"], r["group"]) for r in b]
+    for x, y in zip(a, b):
+        assert [s.tolist() for s in load_ink(x["ink_filename"]).strokes] == \
+            [s.tolist() for s in load_ink(y["ink_filename"]).strokes]

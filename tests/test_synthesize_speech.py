@@ -7,6 +7,7 @@ import pytest
 from pipelines.data import read_manifest
 from pipelines.synthesize_speech import HELD_OUT, Voice, all_voices, build_corpus, synthesize
 from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, command_phrases, split_texts
+from recognizer.audio import load_audio
 from recognizer.vocab import Vocabulary
 
 
@@ -118,3 +119,13 @@ def test_command_phrase_file_lists_every_training_command():
     assert read_input_list(path) == [f"{v} {o}" for v in COMMAND_VERBS for o in COMMAND_OBJECTS]
     held_out = read_input_list(path.with_name("commands.txt"))  # the evaluation set: 40 of them
     assert len(held_out) == 40 and set(held_out) <= set(read_input_list(path))
+
+
+def test_validation_splits_alone_are_the_files_of_a_full_run(tmp_path):
+    full = build_corpus(tmp_path / "full", count=4, valid_count=2, seed=3, workers=1)
+    alone = build_corpus(tmp_path / "alone", count=4, valid_count=2, seed=3, workers=1, only=("valid_heldout",))
+    assert set(alone) == {"valid_heldout"} and not (tmp_path / "alone" / "train").exists()
+    a, b = read_manifest(full["valid_heldout"]), read_manifest(alone["valid_heldout"])
+    assert [(u.transcript, u.group) for u in a] == [(u.transcript, u.group) for u in b]
+    for x, y in zip(a, b):
+        assert np.array_equal(load_audio(x.path), load_audio(y.path))
