@@ -76,8 +76,11 @@ def _logsumexp(a: float, b: float) -> float:
 
 
 def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_INDEX,
-                prune_log_prob: float = -12.0, scorer=None) -> Alignment:
+                prune_log_prob: float = -8.0, scorer=None) -> Alignment:
     """CTC prefix beam search.
+
+    At each frame only labels with log-probability >= ``prune_log_prob`` extend the beams (-8
+    decodes the bundled models' validation sets to the same text as -12, three times faster).
 
     ``scorer``, when given, is called as ``scorer(prefix_labels, new_label)`` and returns
     a log-score added when ``new_label`` extends the prefix (e.g. a language model bonus);
