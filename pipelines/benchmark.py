@@ -5,8 +5,10 @@
 For each runner: the speed of the whole path a user runs (read the file, features, model,
 greedy CTC, word timings or spans) after the model is loaded - the real-time factor for
 speech, milliseconds per text line for ink - then the cold start (wall time of
-``python -m recognizer.transcribe --runner R SAMPLE`` in a fresh process), the model size and
-where a file's time goes (reading, NumPy features, network, greedy decoding).
+``python -m recognizer.transcribe --runner R --lm none SAMPLE`` in a fresh process), the model
+size and where a file's time goes (reading, NumPy features, network, decoding).  When the model
+directory ships a language model, one more row (``tflite+LM``: the first runner asked for) measures
+what the CLI does by default: beam search with that LM, the LM's load included in the cold start.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from pipelines.parity import disk_bytes
 from recognizer.model_dir import MODELS_DIR, WEIGHTS_FILE, read_spec, resolve_model_path
+from recognizer.recognizer import bundled_lm
 from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE
 
 ROOT = MODELS_DIR.parent
@@ -28,23 +31,24 @@ SPLIT_LABEL = "   ms per file: "  # heads the columns of stage_times in the tabl
 RUNNER_FILES = {"keras": WEIGHTS_FILE, "saved_model": SAVED_MODEL_DIR, "tflite": TFLITE_FILE}
 
 
-def cold_start(model: str, runner: str, repeats: int = 2, sample: Path | None = None) -> float:
-    """Best wall time (s) of transcribing one sample in a fresh interpreter."""
+def cold_start(model: str, runner: str, repeats: int = 2, sample: Path | None = None, lm: str = "none") -> float:
+    """Best wall time (s) of transcribing one sample in a fresh interpreter (``lm``: the CLI's ``--lm``)."""
     sample = sample or COLD_START_FILES[read_spec(resolve_model_path(model)).modality]
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "recognizer.transcribe", "--runner", runner, "--model", model,
-                        str(sample)], capture_output=True, check=True, cwd=ROOT)
+                        "--lm", lm, str(sample)], capture_output=True, check=True, cwd=ROOT)
         best = min(best, time.perf_counter() - started)
     return best
 
 
-def warmed_up(model: str, runner: str, files: list[str]):
-    """The model loaded with ``runner`` (no LM), after transcribing the first file once."""
+def warmed_up(model: str, runner: str, files: list[str], lm: str | None = None):
+    """The model loaded with ``runner`` (and ``lm``, as in :meth:`Recognizer.load`; by default
+    none), after transcribing the first file once."""
     from recognizer.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model, lm=None, runner=runner)
+    recognizer = Recognizer.load(model, lm=lm, runner=runner)
     recognizer.transcribe(files[0])
     return recognizer
 
@@ -60,10 +64,10 @@ def throughput(recognizer, files: list[str]) -> dict:
 
 
 def stage_times(recognizer, files: list[str]) -> dict:
-    """Milliseconds per file spent reading, in the NumPy features, in the network and in greedy
-    decoding, with a loaded, warmed-up recognizer. ``features`` is None when the network takes
+    """Milliseconds per file spent reading, in the NumPy features, in the network and in
+    decoding (the recognizer's own decoder: greedy, or beam search with its LM), with a loaded,
+    warmed-up recognizer. ``features`` is None when the network takes
     raw audio (a TFLite speech model has the MFCC front-end inside, so its time counts as network)."""
-    from recognizer.ctc import greedy_decode
     from recognizer.frontend import compute_features, load_input
 
     spent = {"read": 0.0, "features": 0.0, "network": 0.0, "decode": 0.0}
@@ -76,7 +80,7 @@ def stage_times(recognizer, files: list[str]) -> dict:
         featured = time.perf_counter()
         logits = recognizer.runner.audio_logits(loaded) if frames is None else recognizer.logits(frames)
         run = time.perf_counter()
-        greedy_decode(logits)
+        recognizer.decode(logits, recognizer.decoder)
         for stage, seconds in zip(spent, (read - started, featured - read, run - featured, time.perf_counter() - run)):
             spent[stage] += seconds
     ms = {stage: 1000 * seconds / len(files) for stage, seconds in spent.items()}
@@ -118,19 +122,22 @@ def main(argv=None) -> int:
     print(f"{len(files)} {modality} files, model {directory}")
     print(f"{'runner':<12} {speed:>8} {'cold start s':>13} {'model MB':>9}{SPLIT_LABEL}"
           f"{'read':>6} {'features':>8} {'network':>8} {'decode':>7}")
-    for runner in args.runners:
+    rows = [(runner, runner, None) for runner in args.runners]
+    if bundled_lm(directory):  # with the first runner (tflite by default): what the CLI does by default
+        rows.append((f"{args.runners[0]}+LM", args.runners[0], "auto"))
+    for label, runner, lm in rows:
         if not (directory / RUNNER_FILES[runner]).exists():
-            print(f"{runner:<12} (not exported: python -m pipelines.export {directory})")
+            print(f"{label:<12} (not exported: python -m pipelines.export {directory})")
             continue
-        recognizer = warmed_up(str(directory), runner, files)  # one load serves both measurements
+        recognizer = warmed_up(str(directory), runner, files, lm)  # one load serves both measurements
         measured = throughput(recognizer, files)
         figure = (f"{measured['real_time_factor']:>8.4f}" if modality == "speech"
                   else f"{1000 * measured['seconds_per_file']:>8.1f}")
-        cold = cold_start(str(directory), runner, args.repeats)
+        cold = cold_start(str(directory), runner, args.repeats, lm=lm or "none")
         stages = stage_times(recognizer, files)
         split = " ".join(f"{'(in net)' if stages[k] is None else f'{stages[k]:.1f}':>{w}}"
                          for k, w in (("read", 6), ("features", 8), ("network", 8), ("decode", 7)))
-        print(f"{runner:<12} {figure} {cold:>13.2f} {disk_bytes(directory / RUNNER_FILES[runner]) / 1e6:>9.2f}"
+        print(f"{label:<12} {figure} {cold:>13.2f} {disk_bytes(directory / RUNNER_FILES[runner]) / 1e6:>9.2f}"
               f"{' ' * len(SPLIT_LABEL)}{split}", flush=True)
     return 0
 

@@ -52,6 +52,11 @@ class Transcription:
         return asdict(self)
 
 
+def bundled_lm(directory: Path) -> Path | None:
+    """The language model a model directory ships (``lm.arpa.gz`` or ``lm.arpa``), if any."""
+    return next((p for p in (directory / "lm.arpa.gz", directory / "lm.arpa") if p.exists()), None)
+
+
 @dataclass(frozen=True)
 class DecoderOptions:
     """How logits become text: greedy when ``beam_width`` is 1, else prefix beam search with
@@ -111,7 +116,7 @@ class Recognizer:
         loaded = load_runner(directory, spec, runner)
         decoder = DecoderOptions.from_dict(spec.metadata.get("decoder", {}))
         if lm == "auto":
-            lm = next((p for p in (directory / "lm.arpa.gz", directory / "lm.arpa") if p.exists()), None)
+            lm = bundled_lm(directory)
         if lm is None:
             decoder = DecoderOptions()
         elif decoder.beam_width == 1:  # a language model acts only through beam search

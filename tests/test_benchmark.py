@@ -35,6 +35,18 @@ def test_ink_rows_show_ms_per_line_and_missing_exports(tmp_path, capsys):
     assert re.search(r"^tflite +\(not exported", out, re.M)
 
 
+def test_a_bundled_lm_gets_a_row_of_its_own(tmp_path, capsys):
+    from recognizer.lm import NGramLM
+
+    directory = make_ink_model_dir(tmp_path / "ink")
+    NGramLM.train(["a a", "a b a"], order=2).save_arpa(directory / "lm.arpa")
+    assert main(["--model", str(directory), "--runners", "keras", "--repeats", "1"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert set(rows) == {"keras", "keras+LM"}
+    ms_per_line, cold, megabytes, *split = (float(v) for v in re.findall(r"[\d.]+", rows["keras+LM"]))
+    assert ms_per_line > 0 and cold > 0 and len(split) == 4
+
+
 def test_no_files_is_an_error(tmp_path, capsys):
     directory = make_ink_model_dir(tmp_path / "ink")
     (tmp_path / "empty.csv").write_text("ink_filename,transcript\n")
