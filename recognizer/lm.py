@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import math
 import string
+import sys
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -147,28 +148,27 @@ class NGramLM:
     def load_arpa(cls, path: str | Path) -> "NGramLM":
         path = Path(path)
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as f:
-            lines = f.read().splitlines()
         counts, probs, backoffs, n = {}, None, None, 0
-        for line in lines:
-            line = line.strip()
-            if not line or line in ("\\data\\", "\\end\\"):
-                continue
-            if line.startswith("ngram ") and "=" in line:
-                k, v = line[6:].split("=")
-                counts[int(k)] = int(v)
-            elif line.startswith("\\") and line.endswith("-grams:"):
-                n = int(line[1:line.index("-")])
-                if probs is None:
-                    order = max(counts)
-                    probs = [dict() for _ in range(order + 1)]
-                    backoffs = [dict() for _ in range(order + 1)]
-            elif n:
-                parts = line.split()
-                ngram = tuple(parts[1:1 + n])
-                probs[n][ngram] = float(parts[0])
-                if len(parts) > 1 + n:
-                    backoffs[n][ngram] = float(parts[1 + n])
+        with opener(path, "rt", encoding="utf-8") as f:
+            for line in f:  # streamed: a large model is never held as text
+                line = line.strip()
+                if not line or line in ("\\data\\", "\\end\\"):
+                    continue
+                if line.startswith("ngram ") and "=" in line:
+                    k, v = line[6:].split("=")
+                    counts[int(k)] = int(v)
+                elif line.startswith("\\") and line.endswith("-grams:"):
+                    n = int(line[1:line.index("-")])
+                    if probs is None:
+                        order = max(counts)
+                        probs = [dict() for _ in range(order + 1)]
+                        backoffs = [dict() for _ in range(order + 1)]
+                elif n:
+                    parts = line.split()
+                    ngram = tuple(map(sys.intern, parts[1:1 + n]))  # one string per word, not per n-gram
+                    probs[n][ngram] = float(parts[0])
+                    if len(parts) > 1 + n:
+                        backoffs[n][ngram] = float(parts[1 + n])
         if not probs or not probs[1]:
             raise ValueError(f"{path}: not an ARPA language model")
         if (UNK,) not in probs[1]:
