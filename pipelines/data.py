@@ -16,6 +16,7 @@ from recognizer.frontend import compute_features, load_input
 from recognizer.vocab import Vocabulary
 
 PATH_COLUMNS = ("wav_filename", "ink_filename")
+SPLITS = ("train", "valid_seen", "valid_heldout")  # what the corpus builders write
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.data import write_ink_manifest
+from pipelines.data import SPLITS, write_ink_manifest
 from recognizer.ink import Ink, write_inkml, write_json
 from recognizer.vocab import INK_ALPHABET
 
@@ -252,9 +252,6 @@ def ink_texts(count: int, seed: int) -> list[str]:
     texts = lines[: max(0, count - len(numbers))] + numbers
     rng.shuffle(texts)  # numbers in every split, not only in the last one
     return texts[:count]
-
-
-SPLITS = ("train", "valid_seen", "valid_heldout")
 
 
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from pipelines.data import SPLITS
 from pipelines.parallel import parallel_map
 from pipelines.text_corpus import split_texts
 from recognizer.audio import SAMPLE_RATE, resample
@@ -118,9 +119,6 @@ def write_manifest(path: Path, rows) -> None:
         writer.writerow(["wav_filename", "wav_filesize", "transcript", "group"])
         for wav, text, group in rows:
             writer.writerow([wav.resolve(), wav.stat().st_size, text, group])
-
-
-SPLITS = ("train", "valid_seen", "valid_heldout")
 
 
 def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2,
