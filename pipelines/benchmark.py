@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipelines.parity import disk_bytes
 from recognizer.model_dir import MODELS_DIR, WEIGHTS_FILE, read_spec, resolve_model_path
-from recognizer.recognizer import bundled_lm
+from recognizer.recognizer import Recognizer, bundled_lm
 from recognizer.runners import SAVED_MODEL_DIR, TFLITE_FILE
 
 ROOT = MODELS_DIR.parent
@@ -46,8 +46,6 @@ def cold_start(model: str, runner: str, repeats: int = 2, sample: Path | None = 
 def warmed_up(model: str, runner: str, files: list[str], lm: str | None = None):
     """The model loaded with ``runner`` (and ``lm``, as in :meth:`Recognizer.load`; by default
     none), after transcribing the first file once."""
-    from recognizer.recognizer import Recognizer
-
     recognizer = Recognizer.load(model, lm=lm, runner=runner)
     recognizer.transcribe(files[0])
     return recognizer
