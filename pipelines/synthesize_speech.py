@@ -1,4 +1,10 @@
-"""Build a synthetic speech corpus (wav files + DeepSpeech CSV manifests) with espeak-ng and flite.
+"""Build a synthetic speech corpus (wav files + DeepSpeech CSV manifests) from five synthesizers.
+
+espeak-ng (formant), flite (diphone and unit selection), SVOX Pico (``pico2wave``), RHVoice (HMM)
+and MBROLA diphone voices spoken through espeak-ng (``mb-us1`` ...); Debian packages espeak-ng,
+flite, libttspico-utils (non-free), rhvoice rhvoice-english, mbrola mbrola-us1 mbrola-us2
+mbrola-us3 mbrola-en1 (contrib/non-free).  ``--engines espeak flite`` builds the corpora of
+earlier releases exactly.
 
     python -m pipelines.synthesize_speech --out data/speech --count 6000 --seed 0
     python -m pipelines.synthesize_speech --texts pipelines/texts/everyday.txt --voices flite:slt,flite:awb \
@@ -40,25 +46,30 @@ ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2
                    "linda", "max", "Michael", "paul", "rob", "robert", "steph", "travis", "victor",
                    "zac", "norbert", "shelby", "quincy", "Lee", "Mike")
 FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
+PICO_VOICES = ("en-US", "en-GB")
+RHVOICE_VOICES = ("alan", "bdl", "clb", "slt")
+MBROLA_VOICES = ("us1", "us2", "us3", "en1")
+ENGINE_VOICES = {"flite": FLITE_VOICES, "pico": PICO_VOICES, "rhvoice": RHVOICE_VOICES, "mbrola": MBROLA_VOICES}
+ENGINES = ("espeak", *ENGINE_VOICES)  # the synthesizers a training corpus can speak with
 
 # flite's mean pitch (Hz) is drawn from these ranges; rms ignores the setting
 FLITE_PITCH = {"kal": (80, 150), "kal16": (80, 150), "awb": (80, 150), "rms": (80, 150), "slt": (130, 230)}
 
 HELD_OUT = {"espeak_accents": ("en-029",), "espeak_variants": ("m7", "f4", "shelby"),
-            "flite_voices": ("rms",)}
+            "flite": ("rms",), "pico": ("en-GB",), "rhvoice": ("bdl",), "mbrola": ("us2",)}
 
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str  # "espeak", "flite" or "festival" (evaluation only)
-    name: str  # accent+variant for espeak, voice name for flite and festival
+    engine: str  # one of ENGINES, or "festival" (evaluation only)
+    name: str  # accent+variant for espeak, the voice's name for the others
 
     @property
     def held_out(self) -> bool:
         if self.engine == "festival":
             return True
-        if self.engine == "flite":
-            return self.name in HELD_OUT["flite_voices"]
+        if self.engine != "espeak":
+            return self.name in HELD_OUT[self.engine]
         accent, _, variant = self.name.partition("+")
         return accent in HELD_OUT["espeak_accents"] or variant in HELD_OUT["espeak_variants"]
 
@@ -67,9 +78,11 @@ class Voice:
         return f"{self.engine}:{self.name}"
 
 
-def all_voices() -> list[Voice]:
-    espeak = [Voice("espeak", f"{a}+{v}" if v else a) for a in ESPEAK_ACCENTS for v in ESPEAK_VARIANTS]
-    return espeak + [Voice("flite", v) for v in FLITE_VOICES]
+def all_voices(engines: tuple[str, ...] = ENGINES) -> list[Voice]:
+    """Every voice of these synthesizers, held out or not."""
+    voices = [Voice("espeak", f"{a}+{v}" if v else a) for a in ESPEAK_ACCENTS for v in ESPEAK_VARIANTS]
+    voices = voices if "espeak" in engines else []
+    return voices + [Voice(e, v) for e in ENGINE_VOICES if e in engines for v in ENGINE_VOICES[e]]
 
 
 def _wav_from(command: list[str], stdin: str | None = None) -> tuple[np.ndarray, int]:
@@ -89,6 +102,15 @@ def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
         audio, rate = sf.read(io.BytesIO(wav), dtype="float32")
     elif voice.engine == "festival":  # evaluation sets only, at the voice's own rate and pitch
         audio, rate = _wav_from(["text2wave", "-eval", f"(voice_{voice.name})", "-o"], stdin=text)
+    elif voice.engine == "pico":  # rate and pitch as Pico's markup, in percent
+        marked = f"<speed level='{rng.randint(70, 140)}'><pitch level='{rng.randint(80, 130)}'>{text}</pitch></speed>"
+        audio, rate = _wav_from(["pico2wave", "-l", voice.name, "-w"], stdin=marked)
+    elif voice.engine == "rhvoice":
+        audio, rate = _wav_from(["RHVoice-test", "-p", voice.name, "-r", str(rng.randint(65, 150)),
+                                 "-t", str(rng.randint(80, 130)), "-o"], stdin=text)
+    elif voice.engine == "mbrola":  # espeak-ng's phonemes and prosody, MBROLA's diphones
+        audio, rate = _wav_from(["espeak-ng", "-v", f"mb-{voice.name}", "-s", str(rng.randint(110, 200)),
+                                 "-p", str(rng.randint(25, 75)), "--stdin", "-w"], stdin=text)
     else:
         stretch = rng.uniform(0.8, 1.3)
         pitch = rng.uniform(*FLITE_PITCH.get(voice.name, (80, 200)))
@@ -122,33 +144,40 @@ def write_manifest(path: Path, rows) -> None:
 
 
 def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2,
-                 render_seed: int | None = None, only: tuple[str, ...] = SPLITS) -> dict:
+                 render_seed: int | None = None, only: tuple[str, ...] = SPLITS,
+                 engines: tuple[str, ...] = ENGINES) -> dict:
     """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the voices,
     rates and pitches.  The same ``seed`` with another ``render_seed`` speaks the same
     sentences anew, so a second corpus adds fresh audio without leaking validation text.
     ``only`` writes some of the splits, the same files a full run writes (the validation sets
-    in minutes, without the training set)."""
+    in minutes, without the training set).  A third of the utterances are flite's, a third
+    Pico's, RHVoice's or MBROLA's (any of their voices alike), the rest espeak's; with
+    ``engines=("espeak", "flite")`` a third flite and two thirds espeak, as in earlier releases."""
     texts = split_texts(Vocabulary().normalize, {"train": count, "valid_seen": valid_count,
                                                  "valid_heldout": valid_count}, seed,
                         held_back=("valid_seen", "valid_heldout"))
     voice_seed = seed if render_seed is None else render_seed
     rng = random.Random(voice_seed)
-    voices = all_voices()
-    train_voices = [v for v in voices if not v.held_out]
-    held_voices = [v for v in voices if v.held_out]
-    flite_train = [v for v in train_voices if v.engine == "flite"]
-    flite_held = [v for v in held_voices if v.engine == "flite"]
+    voices = all_voices(engines)
 
-    def pick(pool, flite_pool):  # a third flite, the rest espeak
-        return rng.choice(flite_pool) if rng.random() < 1 / 3 else rng.choice(
-            [v for v in pool if v.engine == "espeak"])
+    def pools(held_out: bool) -> tuple[list[Voice], ...]:  # flite, the other three, espeak
+        chosen = [v for v in voices if v.held_out == held_out]
+        return tuple([v for v in chosen if v.engine in group] for group in
+                     (("flite",), ("pico", "rhvoice", "mbrola"), ("espeak",)))
 
+    def pick(flite, others, espeak):
+        draw = rng.random()  # one draw, then one choice: the order earlier releases used
+        if draw < 1 / 3 and flite:
+            return rng.choice(flite)
+        return rng.choice(others if draw < 2 / 3 and others else espeak)
+
+    train_pools, held_pools = pools(False), pools(True)
     splits = {
-        "train": [(t, pick(train_voices, flite_train)) for t in texts["train"]],
-        "valid_seen": [(t, pick(train_voices, flite_train)) for t in texts["valid_seen"]],
-        "valid_heldout": [(t, pick(held_voices, flite_held)) for t in texts["valid_heldout"]],
+        "train": [(t, pick(*train_pools)) for t in texts["train"]],
+        "valid_seen": [(t, pick(*train_pools)) for t in texts["valid_seen"]],
+        "valid_heldout": [(t, pick(*held_pools)) for t in texts["valid_heldout"]],
     }
     manifests = {}
     for name, items in splits.items():
@@ -164,10 +193,10 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
 
 
 def parse_voice(text: str) -> Voice:
-    """``flite:slt``, ``espeak:en-us+f2`` or (for evaluation sets) ``festival:kal_diphone``."""
+    """``flite:slt``, ``espeak:en-us+f2``, ``pico:en-GB``, ... or (evaluation sets) ``festival:kal_diphone``."""
     engine, sep, name = text.partition(":")
-    if not sep or engine not in ("espeak", "flite", "festival") or not name:
-        raise ValueError(f"voice {text!r} is not espeak:NAME, flite:NAME or festival:NAME")
+    if not sep or engine not in (*ENGINES, "festival") or not name:
+        raise ValueError(f"voice {text!r} is not ENGINE:NAME with ENGINE one of {', '.join(ENGINES)}, festival")
     return Voice(engine, name)
 
 
@@ -193,6 +222,8 @@ def main(argv=None) -> int:
                         "sentences and splits stay those of --seed")
     parser.add_argument("--splits", nargs="+", choices=SPLITS, default=SPLITS,
                         help="write only these splits (the same files as a full run)")
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=ENGINES,
+                        help="synthesizers of the corpus (espeak flite: the corpora of earlier releases)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
     parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
@@ -205,7 +236,7 @@ def main(argv=None) -> int:
         print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
         return 0
     manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
-                             args.render_seed, tuple(args.splits))
+                             args.render_seed, tuple(args.splits), tuple(args.engines))
     for name, path in manifests.items():
         print(f"{name}: {path}")
     return 0

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pipelines.data import read_manifest
-from pipelines.synthesize_speech import HELD_OUT, Voice, all_voices, build_corpus, synthesize
+from pipelines.synthesize_speech import ENGINES, HELD_OUT, Voice, all_voices, build_corpus, synthesize
 from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, command_phrases, split_texts
 from recognizer.audio import load_audio
 from recognizer.vocab import Vocabulary
@@ -16,12 +16,22 @@ def test_held_out_voices_are_whole_voices():
     held = [v for v in voices if v.held_out]
     assert held and len(held) < len(voices) / 2
     assert all(v.engine != "festival" for v in voices)
-    assert Voice("flite", HELD_OUT["flite_voices"][0]).held_out
+    for engine in ("flite", "pico", "rhvoice", "mbrola"):
+        assert Voice(engine, HELD_OUT[engine][0]).held_out
+        assert any(v.engine == engine and not v.held_out for v in voices)
     assert Voice("espeak", f"en-us+{HELD_OUT['espeak_variants'][0]}").held_out
     assert not Voice("espeak", "en-us+m1").held_out
 
 
-@pytest.mark.parametrize("voice", [Voice("espeak", "en-gb+f2"), Voice("flite", "kal")])
+def test_engines_choose_the_voices():
+    old = all_voices(("espeak", "flite"))
+    assert {v.engine for v in old} == {"espeak", "flite"}
+    assert {v.engine for v in all_voices()} == set(ENGINES)
+    assert [v for v in all_voices() if v.engine in ("espeak", "flite")] == old
+
+
+@pytest.mark.parametrize("voice", [Voice("espeak", "en-gb+f2"), Voice("flite", "kal"), Voice("pico", "en-GB"),
+                                   Voice("rhvoice", "alan"), Voice("mbrola", "us1")])
 def test_synthesize_gives_16k_float_speech(voice):
     audio = synthesize(voice, "hello there", random.Random(0))
     assert audio.dtype == np.float32 and 0.3 < audio.size / 16000 < 3.0
@@ -71,6 +81,29 @@ def test_render_seed_speaks_the_same_sentences_anew(tmp_path):
     assert [u.group for u in old] != [u.group for u in new]
     same = build_corpus(tmp_path / "c", count=8, valid_count=2, seed=3, workers=1, render_seed=3)
     assert [u.group for u in read_manifest(same["train"])] == [u.group for u in old]
+
+
+def test_engines_share_the_corpus_and_the_old_mix_is_kept(tmp_path):
+    texts_and_groups = {}
+    for engines in (ENGINES, ("espeak", "flite")):
+        manifests = build_corpus(tmp_path / "-".join(engines), count=24, valid_count=1, seed=3, workers=1,
+                                 only=("train",), engines=engines)
+        texts_and_groups[engines] = [(u.transcript, u.group.split(":")[0]) for u in read_manifest(manifests["train"])]
+    new, old = texts_and_groups[ENGINES], texts_and_groups[("espeak", "flite")]
+    assert [t for t, _ in new] == [t for t, _ in old]
+    assert {e for _, e in old} == {"espeak", "flite"}
+    assert {e for _, e in new} & {"pico", "rhvoice", "mbrola"}
+
+
+
+def test_espeak_and_flite_alone_draw_the_voices_of_earlier_releases(tmp_path):
+    manifests = build_corpus(tmp_path, count=8, valid_count=2, seed=3, workers=1, engines=("espeak", "flite"))
+    groups = {split: [u.group for u in read_manifest(path)] for split, path in manifests.items()}
+    assert groups == {  # what the espeak + flite release (f834f84) drew for this seed
+        "train": ["flite:kal16", "espeak:en-gb-x-gbcwmd+grandpa", "espeak:en-us+rob", "espeak:en-gb-x-gbcwmd+edward",
+                  "flite:kal16", "flite:slt", "espeak:en-us-nyc+david", "espeak:en-gb+robert"],
+        "valid_seen": ["flite:kal16", "espeak:en-us-nyc+f2"],
+        "valid_heldout": ["espeak:en-us+f4", "espeak:en-gb-scotland+shelby"]}
 
 
 def test_flite_pitch_is_drawn_per_utterance():
