@@ -1,8 +1,9 @@
-"""Synthetic online handwriting: text lines rendered as pen trajectories with Hershey fonts.
+"""Synthetic online handwriting: text lines rendered as pen trajectories with stroke fonts.
 
     python -m pipelines.synthesize_ink --out data/ink --count 20000 --seed 0
 
-Each line is drawn word by word in a Hershey stroke font, then distorted (each letter's own
+Each line is drawn word by word in a stroke font (the Hershey fonts of PyPI ``Hershey-Fonts``
+and the single-line SVG fonts of Inkscape, see ``pipelines.svg_fonts``), then distorted (each letter's own
 scale, shear, rotation and offset; slant, rotation, per-word scale and baseline shift, baseline
 drift, elastic warp at line and at letter scale, jitter), sampled like a
 tablet (pen speed varies, pen-up gaps between strokes) and written as JSON or InkML with
@@ -21,11 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.data import SPLITS, write_ink_manifest
+from pipelines.svg_fonts import SvgFont, find_font, font_dirs
 from recognizer.ink import Ink, write_inkml, write_json
 from recognizer.vocab import INK_ALPHABET
 
 TRAIN_FONTS = ("futural", "futuram", "cursive", "rowmand", "rowmans", "timesr", "timesi", "scripts", "timesrb")
 HELD_OUT_FONTS = ("scriptc", "rowmant", "timesib")
+SVG_TRAIN_FONTS = ("EMSAllure", "EMSElfin", "EMSNixish", "EMSNixishItalic", "EMSOsmotron", "EMSReadability",
+                   "EMSReadabilityItalic")
+SVG_HELD_OUT_FONTS = ("EMSFelix", "EMSTech")  # whole families held out (Nixish and Readability come in pairs)
+FONT_SETS = ("all", "hershey")  # hershey: the corpora of earlier releases, exactly
 
 
 @dataclass(frozen=True)
@@ -62,13 +68,25 @@ _FONTS: dict = {}
 
 def _font(name: str):
     if name not in _FONTS:
-        from HersheyFonts import HersheyFonts
+        if name.startswith("EMS"):
+            path = find_font(name)
+            if path is None:
+                raise FileNotFoundError(f"SVG font {name} not found in {', '.join(map(str, font_dirs()))} "
+                                        "(install Debian's inkscape, set RECOGNIZER_SVG_FONTS, or use --fonts hershey)")
+            _FONTS[name] = SvgFont(path)
+        else:
+            from HersheyFonts import HersheyFonts
 
-        font = HersheyFonts()
-        font.load_default_font(name)
-        font.normalize_rendering(100)
-        _FONTS[name] = font
+            font = HersheyFonts()
+            font.load_default_font(name)
+            font.normalize_rendering(100)
+            _FONTS[name] = font
     return _FONTS[name]
+
+
+def font_group(font: str) -> str:
+    """The manifest's group of a font: ``svg:EMSAllure`` or ``hershey:futural``."""
+    return f"svg:{font}" if font.startswith("EMS") else f"hershey:{font}"
 
 
 def _rotation(angle: float) -> np.ndarray:
@@ -79,6 +97,8 @@ def _rotation(angle: float) -> np.ndarray:
 def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
     """Strokes of each letter of ``word`` in device coordinates (y down), cap height ~100."""
     face = _font(font)
+    if isinstance(face, SvgFont):
+        return face.render_glyphs(word)
     strokes = iter(face.strokes_for_text(word))
     glyphs = []
     for glyph in face.glyphs_for_text(word):  # the font draws each letter's strokes in turn
@@ -255,18 +275,23 @@ def ink_texts(count: int, seed: int) -> list[str]:
 
 
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",
-                     render_seed: int | None = None, only: tuple[str, ...] = SPLITS) -> dict:
+                     render_seed: int | None = None, only: tuple[str, ...] = SPLITS, fonts: str = "all") -> dict:
     """Write train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the fonts
     and distortions.  The same ``seed`` with another ``render_seed`` writes the same lines in
     new hands: more training ink without new texts, so nothing leaks into validation.
     Each split draws from its own random stream, so ``only`` (some of the splits) writes the
-    same files as a full run: the validation sets in a minute, without the training set."""
+    same files as a full run: the validation sets in a minute, without the training set.
+    ``fonts="all"`` draws from the Hershey and the SVG fonts alike, ``"hershey"`` from the
+    Hershey fonts alone (the corpora of earlier releases)."""
     texts = ink_texts(count + 2 * valid_count, seed)
-    splits = {"train": (texts[:count], TRAIN_FONTS),
-              "valid_seen": (texts[count:count + valid_count], TRAIN_FONTS),
-              "valid_heldout": (texts[count + valid_count:], HELD_OUT_FONTS)}
+    train_fonts, held_fonts = TRAIN_FONTS, HELD_OUT_FONTS
+    if fonts == "all":
+        train_fonts, held_fonts = train_fonts + SVG_TRAIN_FONTS, held_fonts + SVG_HELD_OUT_FONTS
+    splits = {"train": (texts[:count], train_fonts),
+              "valid_seen": (texts[count:count + valid_count], train_fonts),
+              "valid_heldout": (texts[count + valid_count:], held_fonts)}
     writer = write_json if fmt == "json" else write_inkml
     manifests = {}
     for name, (split_texts, fonts) in splits.items():
@@ -280,7 +305,7 @@ def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: st
             font = fonts[rng.integers(len(fonts))]
             path = folder / f"{i:06d}.{fmt}"
             writer(render_line(text, font, rng), path)
-            rows.append((path.resolve(), text, f"hershey:{font}"))
+            rows.append((path.resolve(), text, font_group(font)))
             if (i + 1) % 1000 == 0 or i + 1 == len(split_texts):
                 print(f"{name}: {i + 1}/{len(split_texts)}", file=sys.stderr, flush=True)
         manifests[name] = write_ink_manifest(out / f"{name}.csv", rows)
@@ -298,9 +323,15 @@ def main(argv=None) -> int:
                                                         "of --seed drawn anew")
     parser.add_argument("--splits", nargs="+", choices=SPLITS, default=SPLITS,
                         help="write only these splits (the same files as a full run)")
+    parser.add_argument("--fonts", choices=FONT_SETS, default="all",
+                        help="all: Hershey and SVG fonts; hershey: the Hershey fonts alone (earlier releases' corpora)")
     args = parser.parse_args(argv)
-    splits = build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format, args.render_seed,
-                              tuple(args.splits))
+    try:
+        splits = build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format, args.render_seed,
+                                  tuple(args.splits), args.fonts)
+    except FileNotFoundError as error:
+        print(f"synthesize_ink: {error}", file=sys.stderr)
+        return 1
     for name, path in splits.items():
         print(f"{name}: {path}")
     return 0

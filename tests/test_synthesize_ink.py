@@ -2,7 +2,7 @@ import csv
 
 import numpy as np
 
-from pipelines.synthesize_ink import (HELD_OUT_FONTS, TRAIN_FONTS, build_ink_corpus, delay_small_strokes,
+from pipelines.synthesize_ink import (HELD_OUT_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS, build_ink_corpus, delay_small_strokes,
                                       distort_glyphs, ink_texts, render_glyphs, render_line, render_word,
                                       rewrite_pen_lifts, vary_stroke_order)
 from recognizer.ink import load_ink
@@ -92,7 +92,7 @@ def test_corpus_files_load_back(tmp_path):
     manifests = build_ink_corpus(tmp_path, count=3, valid_count=2, seed=1, fmt="inkml")
     with manifests["valid_heldout"].open() as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 2 and all(r["group"].split(":")[1] in HELD_OUT_FONTS for r in rows)
+    assert len(rows) == 2 and all(r["group"].split(":")[1] in HELD_OUT_FONTS + SVG_HELD_OUT_FONTS for r in rows)
     ink = load_ink(rows[0]["ink_filename"])
     assert ink.text == rows[0]["transcript"] and ink.num_points > 10
 
@@ -116,3 +116,22 @@ def test_validation_splits_alone_are_the_files_of_a_full_run(tmp_path):
     for x, y in zip(a, b):
         assert [s.tolist() for s in load_ink(x["ink_filename"]).strokes] == \
             [s.tolist() for s in load_ink(y["ink_filename"]).strokes]
+
+
+def test_hershey_fonts_alone_draw_the_fonts_of_earlier_releases(tmp_path):
+    hershey = build_ink_corpus(tmp_path / "h", count=6, valid_count=2, seed=3, fonts="hershey")
+    groups = {split: [r["group"] for r in csv.DictReader(path.open())] for split, path in hershey.items()}
+    assert groups == {  # what the Hershey-only release (f834f84) drew for this seed
+        "train": ["hershey:scripts", "hershey:futural", "hershey:rowmans", "hershey:scripts", "hershey:rowmans",
+                  "hershey:rowmand"],
+        "valid_seen": ["hershey:timesrb", "hershey:timesrb"],
+        "valid_heldout": ["hershey:timesib", "hershey:rowmant"]}
+
+
+def test_all_fonts_hold_out_whole_svg_font_families(tmp_path):
+    manifests = build_ink_corpus(tmp_path, count=40, valid_count=6, seed=3, only=("train", "valid_heldout"))
+    train = {r["group"] for r in csv.DictReader(manifests["train"].open())}
+    held = {r["group"] for r in csv.DictReader(manifests["valid_heldout"].open())}
+    assert {g for g in train if g.startswith("svg:")} and not train & held
+    assert {g.split(":")[1] for g in train} <= set(TRAIN_FONTS + SVG_TRAIN_FONTS)
+    assert not {f[:6] for f in SVG_TRAIN_FONTS} & {f[:6] for f in SVG_HELD_OUT_FONTS}  # no family on both sides
