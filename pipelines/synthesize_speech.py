@@ -171,7 +171,9 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
         draw = rng.random()  # one draw, then one choice: the order earlier releases used
         if draw < 1 / 3 and flite:
             return rng.choice(flite)
-        return rng.choice(others if draw < 2 / 3 and others else espeak)
+        if draw < 2 / 3 and others:
+            return rng.choice(others)
+        return rng.choice(espeak or others or flite)  # whichever the chosen engines have
 
     train_pools, held_pools = pools(False), pools(True)
     splits = {

@@ -96,6 +96,13 @@ def test_engines_share_the_corpus_and_the_old_mix_is_kept(tmp_path):
 
 
 
+def test_any_choice_of_engines_fills_every_split(tmp_path):
+    manifests = build_corpus(tmp_path, count=9, valid_count=3, seed=5, workers=1, engines=("pico", "rhvoice"))
+    for split, path in manifests.items():
+        engines = {u.group.split(":")[0] for u in read_manifest(path)}
+        assert engines and engines <= {"pico", "rhvoice"}, split
+
+
 def test_espeak_and_flite_alone_draw_the_voices_of_earlier_releases(tmp_path):
     manifests = build_corpus(tmp_path, count=8, valid_count=2, seed=3, workers=1, engines=("espeak", "flite"))
     groups = {split: [u.group for u in read_manifest(path)] for split, path in manifests.items()}
