@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from defusedxml import ElementTree
-from svg.path import Line, Move, parse_path
+from svg.path import Linear, Move, parse_path
 
 DEFAULT_DIRS = ("/usr/share/inkscape/extensions/svg_fonts",)
 CURVE_POINTS = 8  # points per curved segment
@@ -40,9 +40,9 @@ def _subpaths(d: str) -> list[np.ndarray]:
             if len(current) > 1:
                 strokes.append(current)
             current = [segment.end]
-        elif isinstance(segment, Line):
+        elif isinstance(segment, Linear):  # Line and Close (a straight line back to the start)
             current.append(segment.end)
-        else:  # Bezier curves and arcs; Close is a Line back to the start
+        else:  # Bezier curves and arcs
             current += [segment.point(t) for t in np.linspace(0, 1, CURVE_POINTS)[1:]]
     if len(current) > 1:
         strokes.append(current)

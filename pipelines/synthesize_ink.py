@@ -66,9 +66,14 @@ class Distortion:
 _FONTS: dict = {}
 
 
+def is_svg_font(name: str) -> bool:
+    """Whether ``name`` is one of Inkscape's SVG fonts (they are all named EMS...) rather than a Hershey font."""
+    return name.startswith("EMS")
+
+
 def _font(name: str):
     if name not in _FONTS:
-        if name.startswith("EMS"):
+        if is_svg_font(name):
             path = find_font(name)
             if path is None:
                 raise FileNotFoundError(f"SVG font {name} not found in {', '.join(map(str, font_dirs()))} "
@@ -86,7 +91,7 @@ def _font(name: str):
 
 def font_group(font: str) -> str:
     """The manifest's group of a font: ``svg:EMSAllure`` or ``hershey:futural``."""
-    return f"svg:{font}" if font.startswith("EMS") else f"hershey:{font}"
+    return f"svg:{font}" if is_svg_font(font) else f"hershey:{font}"
 
 
 def _rotation(angle: float) -> np.ndarray:

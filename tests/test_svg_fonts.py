@@ -4,7 +4,7 @@ import pytest
 from pipelines.svg_fonts import BASELINE, CAP_TOP, SvgFont, find_font
 from recognizer.vocab import INK_ALPHABET
 
-# a tiny single-line font: H (three strokes), o (one cubic curve), i (stem and dot), a space
+# a tiny single-line font: H (three strokes), o (one cubic curve), i (stem and dot), a space, A (a closed triangle)
 FONT = """<?xml version="1.0"?>
 <svg xmlns="http://www.w3.org/2000/svg"><defs><font id="Tiny" horiz-adv-x="500">
 <font-face units-per-em="1000" ascent="800" descent="-200"/>
@@ -12,6 +12,7 @@ FONT = """<?xml version="1.0"?>
 <glyph unicode="H" horiz-adv-x="600" d="M 100 0 L 100 700 M 500 0 L 500 700 M 100 350 L 500 350"/>
 <glyph unicode="o" d="M 100 200 C 100 450 400 450 400 200 C 400 -50 100 -50 100 200"/>
 <glyph unicode="i" horiz-adv-x="200" d="M 100 0 L 100 400 M 100 550 L 100 560"/>
+<glyph unicode="A" d="M 100 0 L 250 700 L 400 0 Z"/>
 </font></defs></svg>"""
 
 
@@ -33,6 +34,11 @@ def test_glyphs_are_strokes_in_device_coordinates(tiny):
     assert np.isclose(o[0][:, 0].min() / tiny.scale, 600 + 100, atol=1) and np.isclose(
         i[0][0, 0] / tiny.scale, 600 + 500 + 300 + 100)
     assert i[1][:, 1].max() < i[0][:, 1].min()  # the dot above the stem
+
+
+def test_a_closed_path_ends_with_one_straight_line_back_to_its_start(tiny):
+    (triangle,), = tiny.render_glyphs("A")
+    assert len(triangle) == 4 and np.allclose(triangle[0], triangle[-1])  # Z is a line, not a sampled curve
 
 
 def test_missing_glyphs_and_bad_files_are_named(tiny, tmp_path):

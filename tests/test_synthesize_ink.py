@@ -2,9 +2,9 @@ import csv
 
 import numpy as np
 
-from pipelines.synthesize_ink import (HELD_OUT_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS, build_ink_corpus, delay_small_strokes,
-                                      distort_glyphs, ink_texts, render_glyphs, render_line, render_word,
-                                      rewrite_pen_lifts, vary_stroke_order)
+from pipelines.synthesize_ink import (HELD_OUT_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS,
+                                      build_ink_corpus, delay_small_strokes, distort_glyphs, ink_texts, render_glyphs,
+                                      render_line, render_word, rewrite_pen_lifts, vary_stroke_order)
 from recognizer.ink import load_ink
 
 

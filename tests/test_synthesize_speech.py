@@ -95,7 +95,6 @@ def test_engines_share_the_corpus_and_the_old_mix_is_kept(tmp_path):
     assert {e for _, e in new} & {"pico", "rhvoice", "mbrola"}
 
 
-
 def test_any_choice_of_engines_fills_every_split(tmp_path):
     manifests = build_corpus(tmp_path, count=9, valid_count=3, seed=5, workers=1, engines=("pico", "rhvoice"))
     for split, path in manifests.items():
