@@ -14,6 +14,7 @@ Coordinates are device-like: y grows downward, units are arbitrary "pixels".
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import sys
 from dataclasses import dataclass
@@ -66,9 +67,18 @@ class Distortion:
 _FONTS: dict = {}
 
 
+@functools.cache
+def hershey_font_names() -> frozenset[str]:
+    """The fonts the Hershey-Fonts package ships (``futural``, ``scriptc``, ...)."""
+    from HersheyFonts import HersheyFonts
+
+    return frozenset(HersheyFonts().default_font_names)
+
+
 def is_svg_font(name: str) -> bool:
-    """Whether ``name`` is one of Inkscape's SVG fonts (they are all named EMS...) rather than a Hershey font."""
-    return name.startswith("EMS")
+    """Whether ``name`` is an SVG font (Inkscape's ``EMS...`` or one in ``$RECOGNIZER_SVG_FONTS``)
+    rather than one of the Hershey fonts."""
+    return name not in hershey_font_names()
 
 
 def _font(name: str):

@@ -135,3 +135,11 @@ def test_all_fonts_hold_out_whole_svg_font_families(tmp_path):
     assert {g for g in train if g.startswith("svg:")} and not train & held
     assert {g.split(":")[1] for g in train} <= set(TRAIN_FONTS + SVG_TRAIN_FONTS)
     assert not {f[:6] for f in SVG_TRAIN_FONTS} & {f[:6] for f in SVG_HELD_OUT_FONTS}  # no family on both sides
+
+
+def test_font_kind_comes_from_the_hershey_package_not_the_name():
+    from pipelines.synthesize_ink import font_group, is_svg_font
+
+    assert all(not is_svg_font(f) for f in TRAIN_FONTS + HELD_OUT_FONTS)
+    assert all(is_svg_font(f) for f in SVG_TRAIN_FONTS + SVG_HELD_OUT_FONTS)
+    assert font_group("MyHand") == "svg:MyHand" and font_group("scriptc") == "hershey:scriptc"
