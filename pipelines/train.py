@@ -17,6 +17,7 @@ import datetime
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -322,7 +323,9 @@ def train(config: Config) -> Path:
                   epochs=config.train.epochs, **fit)
 
     if (run_dir / "best.weights.h5").exists():
-        model.load_weights(run_dir / "best.weights.h5")
+        with warnings.catch_warnings():  # only the network's weights matter here, not the optimizer's
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(run_dir / "best.weights.h5")
     refs, hyps = transcribe_batches(model, valid_ds, vocab)
     wer, cer = error_rates(refs, hyps)
     best = json.loads((run_dir / "best.json").read_text()) if (run_dir / "best.json").exists() else {}
