@@ -47,14 +47,15 @@ def widen_lstm(kernel, recurrent, bias, old: int, new: int, input_rows: np.ndarr
     grown = GATES * (new - old)
     limit = np.sqrt(6.0 / (input_dim + GATES * new))  # Glorot-uniform, as Keras starts a kernel
     kernel_fill = rng.uniform(-limit, limit, (input_dim, grown)).astype(np.float32)
-    new_kernel = _widen_columns(np.zeros((input_dim, GATES * old), np.float32), old, new, kernel_fill)
-    rows = np.arange(input_dim) if input_rows is None else input_rows
-    new_kernel[rows] = _widen_columns(kernel, old, new, kernel_fill[rows])
+    placed_kernel = np.zeros((input_dim, GATES * old), np.float32)  # the old columns, new input rows at 0
+    placed_kernel[np.arange(input_dim) if input_rows is None else input_rows] = kernel
+    new_kernel = _widen_columns(placed_kernel, old, new, kernel_fill)
 
     recurrent_limit = np.sqrt(3.0 / new)  # rows of unit length on average, like an orthogonal start
     recurrent_fill = rng.uniform(-recurrent_limit, recurrent_limit, (new, grown)).astype(np.float32) / np.sqrt(GATES)
-    new_recurrent = _widen_columns(np.zeros((new, GATES * old), np.float32), old, new, recurrent_fill)
-    new_recurrent[:old] = _widen_columns(recurrent, old, new, recurrent_fill[:old])
+    placed_recurrent = np.zeros((new, GATES * old), np.float32)  # new units' state feeds no old unit
+    placed_recurrent[:old] = recurrent
+    new_recurrent = _widen_columns(placed_recurrent, old, new, recurrent_fill)
 
     bias_fill = np.zeros((1, grown), np.float32)
     bias_fill[0, (new - old):2 * (new - old)] = 1.0  # the forget gate starts open (Keras' unit_forget_bias)
@@ -77,7 +78,7 @@ def widen_model(model, lstm_units: int, seed: int = 0):
         weights = narrow_layer.get_weights()
         if narrow_layer.name.startswith("bilstm"):
             first = narrow_layer.name == "bilstm0"
-            input_dim = wide_layer.get_weights()[0].shape[0]
+            input_dim = wide_layer.weights[0].shape[0]  # the forward kernel's rows
             grown = []
             for direction in range(2):  # forward, backward
                 kernel, recurrent, bias = weights[3 * direction: 3 * direction + 3]
