@@ -23,25 +23,37 @@ def resample(audio: np.ndarray, orig_sr: int, target_sr: int = SAMPLE_RATE) -> n
     return soxr.resample(audio, orig_sr, target_sr, quality="HQ").astype(np.float32)
 
 
+UNKNOWN_LENGTH = 2**63 - 1  # libsndfile's frame count of a stream written without its length
+
+
+def known_frames(info) -> bool:
+    """Whether a soundfile info/SoundFile knows its length (a FLAC piped out of ffmpeg does not)."""
+    return 0 <= info.frames < UNKNOWN_LENGTH
+
+
+def _read_with_ffmpeg(path: Path) -> tuple[np.ndarray, int]:
+    """Decode through audioread (Python's wave module, else ffmpeg): m4a, odd mp3s, length-less streams."""
+    import audioread
+
+    with audioread.audio_open(str(path)) as f:
+        rate, channels, pcm = f.samplerate, f.channels, b"".join(f)
+    return np.frombuffer(pcm, "<i2").reshape(-1, channels).astype(np.float32) / 32768.0, int(rate)
+
+
 def _read_file(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     try:
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        return audio, rate
+        with sf.SoundFile(str(path)) as f:
+            if known_frames(f):
+                return f.read(dtype="float32", always_2d=True), f.samplerate
+        problem = "libsndfile cannot tell its length"
     except (sf.LibsndfileError, RuntimeError, TypeError) as sf_error:
-        try:  # formats libsndfile lacks (m4a, some mp3s): librosa's audioread/ffmpeg path
-            import warnings
-
-            import librosa
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                audio, rate = librosa.load(str(path), sr=None, mono=False)
-        except Exception:
-            raise AudioError(f"not a readable audio file ({sf_error})") from None
-        audio = np.atleast_2d(audio).T
-        return audio.astype(np.float32), int(rate)
+        problem = str(sf_error)
+    try:
+        return _read_with_ffmpeg(path)
+    except Exception:
+        raise AudioError(f"not a readable audio file ({problem})") from None
 
 
 def load_audio(source, sample_rate: int | None = None) -> np.ndarray:

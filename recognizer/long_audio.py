@@ -17,7 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
-from recognizer.audio import SAMPLE_RATE
+from recognizer.audio import SAMPLE_RATE, known_frames
 
 LONG_AUDIO_SECONDS = 30.0  # longer inputs are transcribed in chunks
 HOP = 160  # energy frames of 10 ms
@@ -45,7 +45,7 @@ def file_duration(path: str | Path) -> float | None:
         info = sf.info(str(path))
     except Exception:  # not streamable by libsndfile: the caller loads it whole
         return None
-    return info.frames / info.samplerate if info.samplerate else None
+    return info.frames / info.samplerate if info.samplerate and known_frames(info) else None
 
 
 def stream_file(path: str | Path, block_seconds: float = 10.0) -> Iterator[np.ndarray]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from recognizer.frontend import modality_of_path
 from recognizer.recognizer import DEFAULT_MODELS, Recognizer, Transcription
 from recognizer.runners import RUNNERS
+from recognizer.stdin_input import STDIN, StandardInput
 
 FORMATS = ("text", "json", "srt", "vtt")
 
@@ -57,7 +58,7 @@ def format_result(name: str, result: Transcription, fmt: str) -> str:
 
 def output_path(output_dir: Path, source: str, fmt: str) -> Path:
     suffix = {"text": ".txt", "json": ".json", "srt": ".srt", "vtt": ".vtt"}[fmt]
-    return output_dir / (Path(source).stem + suffix)
+    return output_dir / (("stdin" if source == STDIN else Path(source).stem) + suffix)
 
 
 def _one_line(error: BaseException) -> str:
@@ -133,41 +134,45 @@ def _model_for(modality: str, model) -> str:
     raise ValueError(f"none of the models given reads {modality}")
 
 
-def _transcribe_one(name: str, models: ModelCache, options: BatchOptions) -> str:
-    modality = modality_of_path(name)
+def _transcribe_one(name: str, models: ModelCache, options: BatchOptions, standard_input: StandardInput) -> str:
+    source = standard_input.path() if name == STDIN else name
+    modality = modality_of_path(source)
     recognizer = models.get(_model_for(modality, options.model))
     if recognizer.modality != modality:
         raise ValueError(f"is a{'n' if modality == 'ink' else ''} {modality} file but the model "
                          f"reads {recognizer.modality}")
-    result = recognizer.transcribe(name, beam_width=options.beam_width, hot_words=options.hot_words or None,
+    result = recognizer.transcribe(source, beam_width=options.beam_width, hot_words=options.hot_words or None,
                                    phrases=options.phrases or None)
     return format_result(name, result, options.fmt)
 
 
 def transcribe_files(files: list[str], options: BatchOptions = BatchOptions(), out=sys.stdout,
-                     err=sys.stderr) -> BatchSummary:
+                     err=sys.stderr, stdin=None) -> BatchSummary:
     """Transcribe ``files`` (audio and ink may be mixed), loading each model once.
 
     A failing file prints ``error: FILE: problem`` and the others go on.  With an output
     folder, files whose output already exists are skipped, so an interrupted batch resumes.
+    ``-`` is what is piped into ``stdin`` (binary; default: the process's standard input).
     """
     models, summary, written = ModelCache(options.lm, options.runner), BatchSummary(), {}
     if options.output_dir is not None:
         options.output_dir.mkdir(parents=True, exist_ok=True)
     started, every = time.monotonic(), max(1, min(100, len(files) // 20))
-    for i, name in enumerate(files, 1):
-        outcome = _process(name, models, options, written, out, err)
-        setattr(summary, outcome, getattr(summary, outcome) + 1)
-        if options.progress and (i % every == 0 or i == len(files)):
-            rate = i / max(time.monotonic() - started, 1e-9)
-            print(f"progress: {i}/{len(files)} ({rate:.1f} files/s, about {(len(files) - i) / rate:.0f} s left)",
-                  file=err, flush=True)
+    with StandardInput(stdin if stdin is not None else getattr(sys.stdin, "buffer", None)) as standard_input:
+        for i, name in enumerate(files, 1):
+            outcome = _process(name, models, options, written, out, err, standard_input)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            if options.progress and (i % every == 0 or i == len(files)):
+                rate = i / max(time.monotonic() - started, 1e-9)
+                print(f"progress: {i}/{len(files)} ({rate:.1f} files/s, about {(len(files) - i) / rate:.0f} s "
+                      f"left)", file=err, flush=True)
     if options.progress:
         print(f"summary: {summary}", file=err, flush=True)
     return summary
 
 
-def _process(name: str, models: ModelCache, options: BatchOptions, written: dict, out, err) -> str:
+def _process(name: str, models: ModelCache, options: BatchOptions, written: dict, out, err,
+             standard_input: StandardInput) -> str:
     """Transcribe one input and write its output; returns "done", "failed" or "skipped"."""
     target = output_path(options.output_dir, name, options.fmt) if options.output_dir else None
     try:
@@ -176,7 +181,7 @@ def _process(name: str, models: ModelCache, options: BatchOptions, written: dict
         if target is not None and target.exists():
             written[target] = name
             return "skipped"
-        rendered = _transcribe_one(name, models, options)
+        rendered = _transcribe_one(name, models, options, standard_input)
     except Exception as error:
         if options.debug:
             traceback.print_exception(error.__cause__ or error, file=err)
@@ -212,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recognizer-transcribe",
                                      description="Transcribe speech (audio files) and handwriting (ink files).")
     parser.add_argument("files", nargs="*", help="audio files (wav, flac, ogg, mp3, ...) or ink files "
-                                                 "(.inkml, IAM-OnDB .xml, .json)")
+                                                 "(.inkml, IAM-OnDB .xml, .json); - reads one from standard input")
     parser.add_argument("--input-list", type=Path, help="a text file with one input path per line")
     parser.add_argument("--model", action="append",
                         help=f"bundled model name, model directory or .keras file (default: {DEFAULT_MODELS['speech']} "

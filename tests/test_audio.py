@@ -1,8 +1,12 @@
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 import soundfile as sf
 
 from recognizer.audio import SAMPLE_RATE, AudioError, load_audio
+from recognizer.long_audio import file_duration
 
 
 def test_path_equals_array(sample_rows):
@@ -24,6 +28,24 @@ def test_compressed_formats(tmp_path, tone, fmt, ext):
     sf.write(path, tone, SAMPLE_RATE, format=fmt)
     audio = load_audio(path)
     assert audio.dtype == np.float32 and abs(audio.size - tone.size) < 0.1 * SAMPLE_RATE
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="needs ffmpeg")
+@pytest.mark.parametrize("args, ext", [(["-f", "flac", "-"], "flac"), (["-c:a", "aac"], "m4a")])
+def test_files_libsndfile_cannot_read_go_through_ffmpeg(tmp_path, tone, args, ext):
+    """m4a, and a FLAC piped out of ffmpeg, which has no length in its header."""
+    wav, path = tmp_path / "tone.wav", tmp_path / f"tone.{ext}"
+    sf.write(wav, tone, SAMPLE_RATE)
+    command = ["ffmpeg", "-loglevel", "error", "-i", str(wav), *args]
+    if args[-1] == "-":
+        path.write_bytes(subprocess.run(command, capture_output=True, check=True).stdout)
+    else:
+        subprocess.run([*command, str(path)], check=True)
+    assert file_duration(path) is None  # not streamed: loaded whole
+    audio = load_audio(path)
+    assert audio.dtype == np.float32 and abs(audio.size - tone.size) < 0.1 * SAMPLE_RATE
+    if ext == "flac":  # lossless
+        assert np.allclose(audio, tone, atol=1e-4)
 
 
 def test_stereo_and_rate_conversion(tmp_path, tone):

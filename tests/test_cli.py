@@ -10,9 +10,10 @@ from tests.conftest import ROOT
 from tests.test_model_dir import make_model_dir
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "recognizer.transcribe", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+def run_cli(*args, stdin: bytes = b""):
+    result = subprocess.run([sys.executable, "-m", "recognizer.transcribe", *map(str, args)],
+                            capture_output=True, input=stdin, cwd=ROOT, timeout=300)
+    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(), result.stderr.decode())
 
 
 # The bundled model's measured character error rate on samples/ (see README), with a margin:
@@ -158,3 +159,23 @@ def test_phrases_make_closed_set_commands(tmp_path, sample_rows):
     symbols.write_text("%%%\n")
     bad = run_cli("--phrases", symbols, sample_rows[1][0])
     assert bad.returncode == 1 and "has no character" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+def test_dash_reads_audio_or_ink_from_standard_input(tiny_model, sample_rows):
+    wav = sample_rows[0][0]
+    from_file = run_cli("--model", tiny_model, "--format", "json", wav)
+    piped = run_cli("--model", tiny_model, "--format", "json", "-", stdin=wav.read_bytes())
+    assert piped.returncode == 0, piped.stderr
+    (item,) = map(json.loads, piped.stdout.splitlines())
+    assert item["file"] == "-" and item == {**json.loads(from_file.stdout), "file": "-"}
+
+    ink = run_cli("--format", "json", "-", stdin=(ROOT / "samples" / "call_me.json").read_bytes())
+    assert ink.returncode == 0, ink.stderr
+    assert "start_stroke" in json.loads(ink.stdout)["words"][0]
+
+    twice = run_cli("--model", tiny_model, "-", wav, "-", stdin=wav.read_bytes())
+    assert twice.returncode == 1 and len(twice.stdout.splitlines()) == 2
+    assert twice.stderr.strip() == "error: -: standard input can be read only once"
+    empty = run_cli("--model", tiny_model, "-", wav)
+    assert empty.returncode == 1 and len(empty.stdout.splitlines()) == 1
+    assert empty.stderr.strip() == "error: -: empty standard input"
