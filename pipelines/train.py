@@ -2,7 +2,7 @@
 
     python -m pipelines.train --config pipelines/configs/speech-en.toml [--set train.epochs=5 ...]
 
-Validation WER/CER each epoch (greedy decoding), best-CER weights kept, early stopping,
+Validation WER/CER each epoch (greedy decoding), best-CER and last-epoch weights kept, early stopping,
 warm-up + cosine learning rate, TensorBoard logs in ``runs/<name>/logs`` and resume after
 interruption, even ``kill -9`` (rerun the same command: ``runs/<name>/backup`` holds the last
 checkpoint, optimizer state included, taken each epoch and every
@@ -153,10 +153,10 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
             if config.train.int8_grid:
                 int8_weights.snap_model(model)
 
-        def _keep(self, epoch, wer, cer):
-            model.save_weights(run_dir / ".best.weights.h5")
-            (run_dir / ".best.weights.h5").replace(run_dir / "best.weights.h5")
-            (run_dir / "best.json").write_text(json.dumps({"epoch": epoch, "val_wer": wer, "val_cer": cer}))
+        def _keep(self, epoch, wer, cer, name="best"):
+            model.save_weights(run_dir / f".{name}.weights.h5")
+            (run_dir / f".{name}.weights.h5").replace(run_dir / f"{name}.weights.h5")
+            (run_dir / f"{name}.json").write_text(json.dumps({"epoch": epoch, "val_wer": wer, "val_cer": cer}))
 
         def on_epoch_end(self, epoch, logs=None):
             self._snap()
@@ -165,6 +165,8 @@ def make_callbacks(config: Config, model, valid_ds, vocab: Vocabulary, run_dir: 
             logs["val_wer"], logs["val_cer"] = wer, cer
             print(f"\nepoch {epoch + 1}: val WER {wer:.3f} CER {cer:.3f} | e.g. {refs[0]!r} -> {hyps[0]!r}",
                   flush=True)
+            if checkpoint.writer:  # kept even when not the best: it may do better on other sets
+                self._keep(epoch + 1, wer, cer, name="last")
             if cer < self.best:
                 self.best = cer
                 if checkpoint.writer:

@@ -54,6 +54,9 @@ def test_train_writes_a_loadable_model(tmp_path):
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(before, after))
     # the starting weights were scored first: an epoch that does not beat them is not kept
     assert json.loads((tmp_path / "runs" / "tuned" / "best.json").read_text())["epoch"] == 0
+    # but the last epoch's weights stay in the run folder, to be scored on other sets
+    assert json.loads((tmp_path / "runs" / "tuned" / "last.json").read_text())["epoch"] == 1
+    assert (tmp_path / "runs" / "tuned" / "last.weights.h5").is_file()
     training = json.loads((tuned / "metadata.json").read_text())["training"]
     assert training["best_epoch"] == 0
     # the history goes on from the starting model's: its run, then this one
