@@ -31,3 +31,10 @@ def test_read_once_into_a_file_that_close_removes():
 def test_nothing_to_read_is_a_one_line_error(stream, problem):
     with StandardInput(stream) as standard_input, pytest.raises(ValueError, match=problem):
         standard_input.path()
+
+
+def test_output_file_of_standard_input_is_named_stdin(tmp_path):
+    from recognizer.transcribe import output_path
+
+    assert output_path(tmp_path, "-", "json") == tmp_path / "stdin.json"
+    assert output_path(tmp_path, "talk.wav", "srt") == tmp_path / "talk.srt"
