@@ -8,6 +8,7 @@ audio format from the content).
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,7 +27,6 @@ class StandardInput:
     def __init__(self, stream):
         self.stream = stream
         self.folder: tempfile.TemporaryDirectory | None = None
-        self.file: Path | None = None
 
     def path(self) -> Path:
         """The file holding standard input; a ValueError for a second use, a terminal or no bytes."""
@@ -35,12 +35,14 @@ class StandardInput:
         self.folder = tempfile.TemporaryDirectory(prefix="recognizer-stdin-")
         if self.stream is None or self.stream.isatty():
             raise ValueError("standard input is a terminal or closed: pipe audio or ink into it")
-        data = self.stream.read()
-        if not data:
+        head = self.stream.read(64)
+        if not head:
             raise ValueError("empty standard input")
-        self.file = Path(self.folder.name) / f"stdin{suffix_for(data[:64])}"
-        self.file.write_bytes(data)
-        return self.file
+        path = Path(self.folder.name) / f"stdin{suffix_for(head)}"
+        with path.open("wb") as file:  # copied in blocks: an hour of audio is never in memory at once
+            file.write(head)
+            shutil.copyfileobj(self.stream, file)
+        return path
 
     def close(self) -> None:
         if self.folder is not None:
