@@ -26,6 +26,7 @@ import json
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -187,10 +188,15 @@ class Exporter:
         converter.target_spec.supported_ops = ops
         with native_stderr_silenced():  # the MLIR quantizer prints its settings ("fully_quantize: ..."); errors still raise
             if variant == "int8":  # selective quantization through the quantization debugger
-                debugger = tf.lite.experimental.QuantizationDebugger(
-                    converter=converter, debug_dataset=lambda: ([x[None].astype(np.float32)] for x in representative[:1]),
-                    debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=INT8_FLOAT_OPS))
-                content = debugger.get_nondebug_quantized_model()
+                # The debugger runs TensorFlow's own tf.lite.Interpreter, which warns that it is deprecated;
+                # the warning is TensorFlow's business, not the user's (everything else runs on LiteRT).
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
+                    debugger = tf.lite.experimental.QuantizationDebugger(
+                        converter=converter,
+                        debug_dataset=lambda: ([x[None].astype(np.float32)] for x in representative[:1]),
+                        debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=INT8_FLOAT_OPS))
+                    content = debugger.get_nondebug_quantized_model()
             else:
                 content = converter.convert()
         content = _unclip_lstm_cells(content)
