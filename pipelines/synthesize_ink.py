@@ -269,8 +269,11 @@ def _keep_line(text: str) -> bool:
     return all(c in INK_ALPHABET for c in text) and 1 <= len(text.split()) <= 8 and len(text) <= 60
 
 
-def ink_texts(count: int, seed: int) -> list[str]:
-    """Text lines of 1-8 words with case, digits and punctuation, from the fortunes corpus."""
+def ink_texts(count: int, seed: int, new_texts: int = 0) -> list[str]:
+    """Text lines of 1-8 words with case, digits and punctuation, from the fortunes corpus.
+
+    ``new_texts`` more lines follow the ``count`` of them: lines that ``ink_texts(count, seed)``
+    does not hold, while its ``count`` lines stay the same."""
     from pipelines.text_corpus import fortune_sentences
 
     rng = random.Random(seed)
@@ -284,13 +287,18 @@ def ink_texts(count: int, seed: int) -> list[str]:
     lines = sorted(lines)
     rng.shuffle(lines)
     numbers = [f"{rng.randint(0, 9999)} {rng.choice(['items', 'km', 'Main St.', 'pm', 'USD'])}" for _ in range(count // 20)]
-    texts = lines[: max(0, count - len(numbers))] + numbers
+    used = max(0, count - len(numbers))
+    texts = lines[:used] + numbers
     rng.shuffle(texts)  # numbers in every split, not only in the last one
-    return texts[:count]
+    unused = lines[used:used + new_texts]
+    if len(unused) < new_texts:
+        raise ValueError(f"only {len(lines) - used} lines are left for new texts, not {new_texts}")
+    return texts[:count] + unused
 
 
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",
-                     render_seed: int | None = None, only: tuple[str, ...] = SPLITS, fonts: str = "all") -> dict:
+                     render_seed: int | None = None, only: tuple[str, ...] = SPLITS, fonts: str = "all",
+                     new_texts: int = 0) -> dict:
     """Write train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the fonts
@@ -299,14 +307,17 @@ def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: st
     Each split draws from its own random stream, so ``only`` (some of the splits) writes the
     same files as a full run: the validation sets in a minute, without the training set.
     ``fonts="all"`` draws from the Hershey and the SVG fonts alike, ``"hershey"`` from the
-    Hershey fonts alone (the corpora of earlier releases)."""
-    texts = ink_texts(count + 2 * valid_count, seed)
+    Hershey fonts alone (the corpora of earlier releases).  ``new_texts`` adds that many lines
+    to the training split that no split of ``count`` and ``seed`` holds, the other lines and the
+    validation splits unchanged: new text for a model trained on the earlier corpora."""
+    texts = ink_texts(count + 2 * valid_count, seed, new_texts)
     train_fonts, held_fonts = TRAIN_FONTS, HELD_OUT_FONTS
     if fonts == "all":
         train_fonts, held_fonts = train_fonts + SVG_TRAIN_FONTS, held_fonts + SVG_HELD_OUT_FONTS
-    splits = {"train": (texts[:count], train_fonts),
+    end = count + 2 * valid_count
+    splits = {"train": (texts[:count] + texts[end:], train_fonts),
               "valid_seen": (texts[count:count + valid_count], train_fonts),
-              "valid_heldout": (texts[count + valid_count:], held_fonts)}
+              "valid_heldout": (texts[count + valid_count:end], held_fonts)}
     writer = write_json if fmt == "json" else write_inkml
     manifests = {}
     for name, (split_texts, fonts) in splits.items():
@@ -340,11 +351,14 @@ def main(argv=None) -> int:
                         help="write only these splits (the same files as a full run)")
     parser.add_argument("--fonts", choices=FONT_SETS, default="all",
                         help="all: Hershey and SVG fonts; hershey: the Hershey fonts alone (earlier releases' corpora)")
+    parser.add_argument("--new-texts", type=int, default=0,
+                        help="add this many training lines that no split of --count and --seed holds "
+                             "(the validation splits stay the same)")
     args = parser.parse_args(argv)
     try:
         splits = build_ink_corpus(args.out, args.count, args.valid_count, args.seed, args.format, args.render_seed,
-                                  tuple(args.splits), args.fonts)
-    except FileNotFoundError as error:
+                                  tuple(args.splits), args.fonts, args.new_texts)
+    except (FileNotFoundError, ValueError) as error:
         print(f"synthesize_ink: {error}", file=sys.stderr)
         return 1
     for name, path in splits.items():

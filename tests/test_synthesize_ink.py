@@ -1,6 +1,7 @@
 import csv
 
 import numpy as np
+import pytest
 
 from pipelines.synthesize_ink import (HELD_OUT_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS,
                                       build_ink_corpus, delay_small_strokes, distort_glyphs, ink_texts, render_glyphs,
@@ -105,6 +106,21 @@ def test_render_seed_draws_the_same_lines_anew(tmp_path):
         assert [r["transcript"] for r in a] == [r["transcript"] for r in b]  # same texts, same splits
     a, b = (load_ink(list(csv.DictReader(m["train"].open()))[0]["ink_filename"]) for m in (first, again))
     assert not (a.num_points == b.num_points and np.allclose(a.strokes[0], b.strokes[0]))  # new hand
+
+
+def test_new_texts_add_training_lines_no_split_holds(tmp_path):
+    assert ink_texts(40, seed=2, new_texts=10)[:40] == ink_texts(40, seed=2)
+    assert not set(ink_texts(40, seed=2, new_texts=10)[40:]) & set(ink_texts(40, seed=2))
+    with pytest.raises(ValueError, match="lines are left for new texts"):
+        ink_texts(40, seed=2, new_texts=10**6)
+    plain = build_ink_corpus(tmp_path / "a", count=4, valid_count=1, seed=3, only=("train", "valid_heldout"))
+    more = build_ink_corpus(tmp_path / "b", count=4, valid_count=1, seed=3, only=("train", "valid_heldout"),
+                            new_texts=3)
+    texts = {(name, m): [r["transcript"] for r in csv.DictReader(path.open())]
+             for m, manifests in (("plain", plain), ("more", more)) for name, path in manifests.items()}
+    assert texts["valid_heldout", "more"] == texts["valid_heldout", "plain"]
+    assert texts["train", "more"][:4] == texts["train", "plain"] and len(texts["train", "more"]) == 7
+    assert not set(texts["train", "more"][4:]) & set(ink_texts(4 + 2, seed=3))
 
 
 def test_validation_splits_alone_are_the_files_of_a_full_run(tmp_path):
