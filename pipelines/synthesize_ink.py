@@ -3,7 +3,9 @@
     python -m pipelines.synthesize_ink --out data/ink --count 20000 --seed 0
 
 Each line is drawn word by word in a stroke font (the Hershey fonts of PyPI ``Hershey-Fonts``
-and the single-line SVG fonts of Inkscape, see ``pipelines.svg_fonts``), then distorted (each letter's own
+and the single-line SVG fonts of Inkscape, see ``pipelines.svg_fonts``) or, with ``--fonts outline``
+or ``all+outline``, a handwriting outline font traced to pen strokes (``pipelines.outline_fonts``),
+then distorted (each letter's own
 scale, shear, rotation and offset; slant, rotation, per-word scale and baseline shift, baseline
 drift, elastic warp at line and at letter scale, jitter), sampled like a
 tablet (pen speed varies, pen-up gaps between strokes) and written as JSON or InkML with
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines import outline_fonts
 from pipelines.data import SPLITS, write_ink_manifest
 from pipelines.svg_fonts import SvgFont, find_font, font_dirs
 from recognizer.ink import Ink, write_inkml, write_json
@@ -32,7 +35,19 @@ HELD_OUT_FONTS = ("scriptc", "rowmant", "timesib")
 SVG_TRAIN_FONTS = ("EMSAllure", "EMSElfin", "EMSNixish", "EMSNixishItalic", "EMSOsmotron", "EMSReadability",
                    "EMSReadabilityItalic")
 SVG_HELD_OUT_FONTS = ("EMSFelix", "EMSTech")  # whole families held out (Nixish and Readability come in pairs)
-FONT_SETS = ("all", "hershey")  # hershey: the corpora of earlier releases, exactly
+# handwriting outline fonts traced to their centre lines (pipelines.outline_fonts; Debian's fonts-breip,
+# fonts-dkg-handwriting, fonts-bwht, fonts-humor-sans, fonts-ecolier-court, fonts-comic-neue,
+# fonts-kaushanscript, fonts-dancingscript, fonts-kristi, fonts-klee)
+OUTLINE_TRAIN_FONTS = ("Breip", "dkg", "dkgIt", "BecauseWeBuild-Regular", "BecauseWeConnect-Regular",
+                       "BecauseWeMentor-Regular", "BecauseWeOrganize-Regular", "Humor-Sans", "Ecolier-court",
+                       "ComicNeue-Regular", "ComicNeue-Italic", "KaushanScript-Regular")
+OUTLINE_HELD_OUT_FONTS = ("DancingScript-Regular", "Kristi", "BecauseWeLearn-Regular", "KleeOne-Regular")
+# fonts that draw lowercase letters as capitals: their lines are written, and labelled, in capitals
+CAPITALS_ONLY_FONTS = frozenset({"BecauseWeBuild-Regular", "BecauseWeConnect-Regular", "BecauseWeMentor-Regular",
+                                 "BecauseWeOrganize-Regular", "BecauseWeLearn-Regular", "Humor-Sans"})
+# all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
+# outline: the traced handwriting fonts alone; all+outline: the three kinds together
+FONT_SETS = ("all", "hershey", "outline", "all+outline")
 
 
 @dataclass(frozen=True)
@@ -75,20 +90,35 @@ def hershey_font_names() -> frozenset[str]:
     return frozenset(HersheyFonts().default_font_names)
 
 
-def is_svg_font(name: str) -> bool:
-    """Whether ``name`` is an SVG font (Inkscape's ``EMS...`` or one in ``$RECOGNIZER_SVG_FONTS``)
-    rather than one of the Hershey fonts."""
-    return name not in hershey_font_names()
+@functools.cache
+def font_kind(name: str) -> str:
+    """``hershey`` (a font of the Hershey-Fonts package), ``svg`` (a single-line SVG font: Inkscape's
+    ``EMS...`` or one in ``$RECOGNIZER_SVG_FONTS``) or ``outline`` (a TrueType/OpenType font, see
+    ``pipelines.outline_fonts``)."""
+    if name in hershey_font_names():
+        return "hershey"
+    if find_font(name) is not None:
+        return "svg"
+    if outline_fonts.find_font(name) is not None:
+        return "outline"
+    raise FileNotFoundError(
+        f"font {name} not found: neither a Hershey font, nor an SVG font in {', '.join(map(str, font_dirs()))}, "
+        f"nor a .ttf/.otf in {', '.join(map(str, outline_fonts.font_dirs()))} (install Debian's inkscape and the "
+        "fonts-* packages named in pipelines.synthesize_ink, or use --fonts hershey)")
+
+
+def drawn_text(text: str, font: str) -> str:
+    """What a line of ``text`` looks like in ``font``: capitals in a font without lowercase letters."""
+    return text.upper() if font in CAPITALS_ONLY_FONTS else text
 
 
 def _font(name: str):
     if name not in _FONTS:
-        if is_svg_font(name):
-            path = find_font(name)
-            if path is None:
-                raise FileNotFoundError(f"SVG font {name} not found in {', '.join(map(str, font_dirs()))} "
-                                        "(install Debian's inkscape, set RECOGNIZER_SVG_FONTS, or use --fonts hershey)")
-            _FONTS[name] = SvgFont(path)
+        kind = font_kind(name)
+        if kind == "svg":
+            _FONTS[name] = SvgFont(find_font(name))
+        elif kind == "outline":
+            _FONTS[name] = outline_fonts.OutlineFont(outline_fonts.find_font(name))
         else:
             from HersheyFonts import HersheyFonts
 
@@ -100,8 +130,8 @@ def _font(name: str):
 
 
 def font_group(font: str) -> str:
-    """The manifest's group of a font: ``svg:EMSAllure`` or ``hershey:futural``."""
-    return f"svg:{font}" if is_svg_font(font) else f"hershey:{font}"
+    """The manifest's group of a font: ``hershey:futural``, ``svg:EMSAllure`` or ``outline:Kristi``."""
+    return f"{font_kind(font)}:{font}"
 
 
 def _rotation(angle: float) -> np.ndarray:
@@ -112,7 +142,7 @@ def _rotation(angle: float) -> np.ndarray:
 def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
     """Strokes of each letter of ``word`` in device coordinates (y down), cap height ~100."""
     face = _font(font)
-    if isinstance(face, SvgFont):
+    if isinstance(face, (SvgFont, outline_fonts.OutlineFont)):
         return face.render_glyphs(word)
     strokes = iter(face.strokes_for_text(word))
     glyphs = []
@@ -296,6 +326,20 @@ def ink_texts(count: int, seed: int, new_texts: int = 0) -> list[str]:
     return texts[:count] + unused
 
 
+def font_split(fonts: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Training fonts and held-out fonts of the font set ``fonts`` (one of ``FONT_SETS``)."""
+    if fonts not in FONT_SETS:
+        raise ValueError(f"unknown font set {fonts!r} (one of {', '.join(FONT_SETS)})")
+    train, held = (), ()
+    if fonts in ("all", "hershey", "all+outline"):
+        train, held = TRAIN_FONTS, HELD_OUT_FONTS
+    if fonts in ("all", "all+outline"):
+        train, held = train + SVG_TRAIN_FONTS, held + SVG_HELD_OUT_FONTS
+    if fonts in ("outline", "all+outline"):
+        train, held = train + OUTLINE_TRAIN_FONTS, held + OUTLINE_HELD_OUT_FONTS
+    return train, held
+
+
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",
                      render_seed: int | None = None, only: tuple[str, ...] = SPLITS, fonts: str = "all",
                      new_texts: int = 0) -> dict:
@@ -306,14 +350,14 @@ def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: st
     new hands: more training ink without new texts, so nothing leaks into validation.
     Each split draws from its own random stream, so ``only`` (some of the splits) writes the
     same files as a full run: the validation sets in a minute, without the training set.
-    ``fonts="all"`` draws from the Hershey and the SVG fonts alike, ``"hershey"`` from the
-    Hershey fonts alone (the corpora of earlier releases).  ``new_texts`` adds that many lines
+    ``fonts`` is one of ``FONT_SETS``: ``"all"`` draws from the Hershey and the SVG fonts alike,
+    ``"hershey"`` from the Hershey fonts alone (the corpora of earlier releases), ``"outline"``
+    from the traced handwriting fonts, ``"all+outline"`` from all three (a line in a font of
+    ``CAPITALS_ONLY_FONTS`` is written and labelled in capitals).  ``new_texts`` adds that many lines
     to the training split that no split of ``count`` and ``seed`` holds, the other lines and the
     validation splits unchanged: new text for a model trained on the earlier corpora."""
     texts = ink_texts(count + 2 * valid_count, seed, new_texts)
-    train_fonts, held_fonts = TRAIN_FONTS, HELD_OUT_FONTS
-    if fonts == "all":
-        train_fonts, held_fonts = train_fonts + SVG_TRAIN_FONTS, held_fonts + SVG_HELD_OUT_FONTS
+    train_fonts, held_fonts = font_split(fonts)
     end = count + 2 * valid_count
     splits = {"train": (texts[:count] + texts[end:], train_fonts),
               "valid_seen": (texts[count:count + valid_count], train_fonts),
@@ -329,6 +373,7 @@ def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: st
         rows = []
         for i, text in enumerate(split_texts):
             font = fonts[rng.integers(len(fonts))]
+            text = drawn_text(text, font)
             path = folder / f"{i:06d}.{fmt}"
             writer(render_line(text, font, rng), path)
             rows.append((path.resolve(), text, font_group(font)))
@@ -350,7 +395,8 @@ def main(argv=None) -> int:
     parser.add_argument("--splits", nargs="+", choices=SPLITS, default=SPLITS,
                         help="write only these splits (the same files as a full run)")
     parser.add_argument("--fonts", choices=FONT_SETS, default="all",
-                        help="all: Hershey and SVG fonts; hershey: the Hershey fonts alone (earlier releases' corpora)")
+                        help="all: Hershey and SVG stroke fonts; hershey: the Hershey fonts alone (earlier releases' "
+                             "corpora); outline: handwriting outline fonts traced to pen strokes; all+outline: all three")
     parser.add_argument("--new-texts", type=int, default=0,
                         help="add this many training lines that no split of --count and --seed holds "
                              "(the validation splits stay the same)")

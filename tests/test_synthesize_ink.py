@@ -1,10 +1,13 @@
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pipelines.synthesize_ink import (HELD_OUT_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS,
-                                      build_ink_corpus, delay_small_strokes, distort_glyphs, ink_texts, render_glyphs,
+from pipelines.outline_fonts import find_font as find_outline_font
+from pipelines.synthesize_ink import (CAPITALS_ONLY_FONTS, HELD_OUT_FONTS, OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS,
+                                      SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS, build_ink_corpus,
+                                      delay_small_strokes, distort_glyphs, font_split, ink_texts, render_glyphs,
                                       render_line, render_word, rewrite_pen_lifts, vary_stroke_order)
 from recognizer.ink import load_ink
 
@@ -153,9 +156,46 @@ def test_all_fonts_hold_out_whole_svg_font_families(tmp_path):
     assert not {f[:6] for f in SVG_TRAIN_FONTS} & {f[:6] for f in SVG_HELD_OUT_FONTS}  # no family on both sides
 
 
-def test_font_kind_comes_from_the_hershey_package_not_the_name():
-    from pipelines.synthesize_ink import font_group, is_svg_font
+def test_font_kind_comes_from_where_the_font_is_found_not_its_name(tmp_path, monkeypatch):
+    import matplotlib
 
-    assert all(not is_svg_font(f) for f in TRAIN_FONTS + HELD_OUT_FONTS)
-    assert all(is_svg_font(f) for f in SVG_TRAIN_FONTS + SVG_HELD_OUT_FONTS)
-    assert font_group("MyHand") == "svg:MyHand" and font_group("scriptc") == "hershey:scriptc"
+    from pipelines.synthesize_ink import font_group, font_kind
+
+    monkeypatch.setenv("RECOGNIZER_SVG_FONTS", str(tmp_path / "svg"))
+    monkeypatch.setenv("RECOGNIZER_OUTLINE_FONTS", str(Path(matplotlib.get_data_path()) / "fonts" / "ttf"))
+    font_kind.cache_clear()
+    assert all(font_kind(f) == "hershey" for f in TRAIN_FONTS + HELD_OUT_FONTS)
+    assert font_group("scriptc") == "hershey:scriptc" and font_group("DejaVuSans") == "outline:DejaVuSans"
+    (tmp_path / "svg").mkdir()
+    (tmp_path / "svg" / "DejaVuSans.svg").write_text("<svg/>")  # an SVG font of that name comes first
+    font_kind.cache_clear()
+    assert font_kind("DejaVuSans") == "svg"
+    with pytest.raises(FileNotFoundError, match="font NoSuchHand not found"):
+        font_kind("NoSuchHand")
+    font_kind.cache_clear()
+
+
+def test_font_sets_hold_out_whole_fonts_and_outline_fonts_only_when_asked():
+    assert font_split("hershey") == (TRAIN_FONTS, HELD_OUT_FONTS)
+    assert font_split("all") == (TRAIN_FONTS + SVG_TRAIN_FONTS, HELD_OUT_FONTS + SVG_HELD_OUT_FONTS)
+    assert font_split("outline") == (OUTLINE_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
+    train, held = font_split("all+outline")
+    assert set(train) == set(TRAIN_FONTS + SVG_TRAIN_FONTS + OUTLINE_TRAIN_FONTS) and not set(train) & set(held)
+    assert not {f[:5] for f in OUTLINE_TRAIN_FONTS if not f.startswith("BecauseWe")} & \
+        {f[:5] for f in OUTLINE_HELD_OUT_FONTS}  # no family on both sides (BecauseWe*: six writers' hands)
+    with pytest.raises(ValueError, match="unknown font set"):
+        font_split("comic")
+
+
+@pytest.mark.skipif(not all(find_outline_font(f) for f in OUTLINE_TRAIN_FONTS + OUTLINE_HELD_OUT_FONTS),
+                    reason="Debian's handwriting fonts (fonts-kristi, fonts-bwht, ...) are not installed")
+def test_outline_fonts_write_lines_and_capitals_only_fonts_label_them_in_capitals(tmp_path):
+    manifests = build_ink_corpus(tmp_path, count=40, valid_count=8, seed=3, fonts="outline")
+    rows = [r for path in manifests.values() for r in csv.DictReader(path.open())]
+    assert {r["group"].split(":")[0] for r in rows} == {"outline"}
+    capitals = [r for r in rows if r["group"].split(":")[1] in CAPITALS_ONLY_FONTS]
+    assert capitals and all(r["transcript"] == r["transcript"].upper() for r in capitals)
+    assert any(r["transcript"] != r["transcript"].upper() for r in rows)
+    for row in rows[:5]:
+        ink = load_ink(row["ink_filename"])
+        assert ink.text == row["transcript"] and len(ink.strokes) >= len(ink.text.split())
