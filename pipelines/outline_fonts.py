@@ -13,6 +13,7 @@ at y = -100, baseline at y = -30.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -190,6 +191,7 @@ class OutlineFont:
         from fontTools.ttLib import TTFont
 
         self.name = Path(path).stem
+        logging.getLogger("fontTools").setLevel(logging.ERROR)  # its notes on harmless table quirks
         try:
             cmap = TTFont(str(path), lazy=True).getBestCmap() or {}
             probe = ImageFont.truetype(str(path), 100)
