@@ -122,38 +122,41 @@ def _direction(path: list[tuple], reach: int = 6) -> np.ndarray:
     return step / norm if norm else step
 
 
+def _start(edge: list[tuple], degree: dict) -> list[tuple]:
+    """``edge`` turned to begin at a free line end (the left one if both are; with none, at its last pixel)."""
+    free_first, free_last = degree[edge[0]] == 1, degree[edge[-1]] == 1
+    if free_first and free_last:
+        return edge if edge[0][1] <= edge[-1][1] else edge[::-1]
+    return edge if free_first else edge[::-1]
+
+
 def _trace(edges: list[list[tuple]]) -> list[list[tuple]]:
     """Edges joined into pen strokes: each stroke starts at the leftmost free line end, and at a
     crossing goes on along the unused edge that turns least (if it turns less than 80 degrees)."""
     clusters = _node_clusters({p for e in edges for p in (e[0], e[-1])})
+
     def inside(e):  # a short step between two pixels of one crossing
         return clusters[e[0]] == clusters[e[-1]] and len(e) <= 3
     leaving = {clusters[p] for e in edges if not inside(e) for p in (e[0], e[-1])}
     edges = [e for e in edges if not inside(e) or clusters[e[0]] not in leaving]  # a dot is kept
-    unused = list(range(len(edges)))
     at: dict[tuple, list[int]] = {}
     for i, e in enumerate(edges):
         at.setdefault(clusters[e[0]], []).append(i)
         at.setdefault(clusters[e[-1]], []).append(i)
     degree = {p: len(at.get(c, ())) for p, c in clusters.items()}  # edges meeting at an edge's end
-    strokes = []
+    unused, strokes = list(range(len(edges))), []
     while unused:
         ends = [i for i in unused if degree[edges[i][0]] == 1 or degree[edges[i][-1]] == 1] or unused
         first = min(ends, key=lambda i: min(edges[i][0][1], edges[i][-1][1]))
-        path = edges[first] if (degree[edges[first][0]] == 1 and
-                                (degree[edges[first][-1]] != 1 or edges[first][0][1] <= edges[first][-1][1])) \
-            else edges[first][::-1]
         unused.remove(first)
+        path = _start(edges[first], degree)
         while True:
-            heading = _direction(path)
-            options = []
+            heading, options = _direction(path), []
             for i in at.get(clusters[path[-1]], []):
                 if i in unused:
                     e = edges[i] if clusters[edges[i][0]] == clusters[path[-1]] else edges[i][::-1]
                     options.append((float(heading @ _direction(e[:7])), i, e))
-            if not options:
-                break
-            score, i, e = max(options, key=lambda o: o[0])
+            score, i, e = max(options, key=lambda o: o[0], default=(-1.0, None, None))
             if score < np.cos(np.radians(80)):
                 break
             unused.remove(i)
