@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipelines.svg_fonts import BASELINE, CAP_TOP
+from pipelines.svg_fonts import BASELINE, CAP_TOP, StrokeFont
 
 DEFAULT_DIRS = ("/usr/share/fonts",)
 SUFFIXES = (".ttf", ".otf")
@@ -187,7 +187,7 @@ def glyph_strokes(mask: np.ndarray) -> list[np.ndarray]:
     return strokes
 
 
-class OutlineFont:
+class OutlineFont(StrokeFont):
     """The glyphs of one outline font as pen strokes, drawn on demand and kept."""
 
     def __init__(self, path: str | Path):
@@ -209,30 +209,19 @@ class OutlineFont:
         self._glyphs: dict[str, tuple[list[np.ndarray], float]] = {}
 
     def missing(self, text: str) -> set[str]:
-        """Characters of ``text`` this font has no glyph for."""
         return {c for c in text if c not in self.chars}
 
     def glyph(self, char: str) -> tuple[list[np.ndarray], float]:
-        """Strokes of ``char`` (device units, origin on the baseline at the pen position) and its advance."""
+        """Strokes of ``char`` (device units, pen position at x = 0, baseline at y = BASELINE) and its
+        advance, drawn and traced the first time."""
         if char not in self._glyphs:
             left, top, right, bottom = self.face.getbbox(char, anchor="ls")
             pad = 3
             image = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
             origin = (pad - left, pad - top)
             ImageDraw.Draw(image).text(origin, char, font=self.face, fill=255, anchor="ls")
-            strokes = [np.column_stack([(s[:, 0] - origin[0]) * self.scale, (s[:, 1] - origin[1]) * self.scale])
+            strokes = [np.column_stack([(s[:, 0] - origin[0]) * self.scale,
+                                        BASELINE + (s[:, 1] - origin[1]) * self.scale])
                        for s in glyph_strokes(np.asarray(image) > 64)]
             self._glyphs[char] = (strokes, self.face.getlength(char) * self.scale)
         return self._glyphs[char]
-
-    def render_glyphs(self, word: str) -> list[list[np.ndarray]]:
-        """Strokes of each letter of ``word`` in device coordinates (y down), as for Hershey fonts."""
-        missing = self.missing(word)
-        if missing:
-            raise ValueError(f"font {self.name} has no glyph for {''.join(sorted(missing))!r}")
-        glyphs, x = [], 0.0
-        for char in word:
-            strokes, advance = self.glyph(char)
-            glyphs.append([s + [x, BASELINE] for s in strokes])
-            x += advance
-        return glyphs

@@ -49,7 +49,33 @@ def _subpaths(d: str) -> list[np.ndarray]:
     return [np.array([[p.real, p.imag] for p in s]) for s in strokes]
 
 
-class SvgFont:
+class StrokeFont:
+    """What the stroke fonts share: ``glyph(char)`` gives a letter's strokes in device units (pen
+    position at x = 0, baseline at y = BASELINE) and its advance; letters are set side by side."""
+
+    name: str
+
+    def missing(self, text: str) -> set[str]:
+        """Characters of ``text`` this font has no glyph for."""
+        raise NotImplementedError
+
+    def glyph(self, char: str) -> tuple[list[np.ndarray], float]:
+        raise NotImplementedError
+
+    def render_glyphs(self, word: str) -> list[list[np.ndarray]]:
+        """Strokes of each letter of ``word`` in device coordinates (y down), as for Hershey fonts."""
+        missing = self.missing(word)
+        if missing:
+            raise ValueError(f"font {self.name} has no glyph for {''.join(sorted(missing))!r}")
+        glyphs, x = [], 0.0
+        for char in word:
+            strokes, advance = self.glyph(char)
+            glyphs.append([s + [x, 0.0] for s in strokes])
+            x += advance
+        return glyphs
+
+
+class SvgFont(StrokeFont):
     """The glyphs of one SVG font: strokes and advance per character."""
 
     def __init__(self, path: str | Path):
@@ -69,18 +95,9 @@ class SvgFont:
         self.scale = (BASELINE - CAP_TOP) / max(np.concatenate(self.glyphs["H"][0])[:, 1].max(), 1e-6)
 
     def missing(self, text: str) -> set[str]:
-        """Characters of ``text`` this font has no glyph for."""
         return {c for c in text if c not in self.glyphs}
 
-    def render_glyphs(self, word: str) -> list[list[np.ndarray]]:
-        """Strokes of each letter of ``word`` in device coordinates (y down), as for Hershey fonts."""
-        missing = self.missing(word)
-        if missing:
-            raise ValueError(f"font {self.name} has no glyph for {''.join(sorted(missing))!r}")
-        glyphs, x = [], 0.0
-        for char in word:
-            strokes, advance = self.glyphs[char]
-            glyphs.append([np.column_stack([(s[:, 0] + x) * self.scale, BASELINE - s[:, 1] * self.scale])
-                           for s in strokes])
-            x += advance
-        return glyphs
+    def glyph(self, char: str) -> tuple[list[np.ndarray], float]:
+        strokes, advance = self.glyphs[char]  # font units, y up
+        return [np.column_stack([s[:, 0] * self.scale, BASELINE - s[:, 1] * self.scale]) for s in strokes], \
+            advance * self.scale

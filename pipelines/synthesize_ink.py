@@ -26,7 +26,7 @@ import numpy as np
 
 from pipelines import outline_fonts
 from pipelines.data import SPLITS, write_ink_manifest
-from pipelines.svg_fonts import SvgFont, find_font, font_dirs
+from pipelines.svg_fonts import StrokeFont, SvgFont, find_font, font_dirs
 from recognizer.ink import Ink, write_inkml, write_json
 from recognizer.vocab import INK_ALPHABET
 
@@ -142,7 +142,7 @@ def _rotation(angle: float) -> np.ndarray:
 def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
     """Strokes of each letter of ``word`` in device coordinates (y down), cap height ~100."""
     face = _font(font)
-    if isinstance(face, (SvgFont, outline_fonts.OutlineFont)):
+    if isinstance(face, StrokeFont):
         return face.render_glyphs(word)
     strokes = iter(face.strokes_for_text(word))
     glyphs = []
