@@ -22,8 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from pipelines import int8_weights
+from recognizer.model_dir import (CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE, ModelLoadError, load_keras_model,
+                                  resolve_model_path, save_model_dir)
+from recognizer.runners import TFLITE_INFO
 
-LEFT_OUT = ("config.json", "metadata.json", "model.weights.h5", "tflite.json")  # written anew, or stale
+LEFT_OUT = (CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE, TFLITE_INFO)  # written anew, or stale
 
 
 def average_weights(weight_sets: list[list[np.ndarray]], shares: list[float]) -> list[np.ndarray]:
@@ -39,8 +42,6 @@ def average_weights(weight_sets: list[list[np.ndarray]], shares: list[float]) ->
 
 
 def _weights_file(source: str) -> Path:
-    from recognizer.model_dir import WEIGHTS_FILE, resolve_model_path
-
     path = Path(source)
     return path if path.is_file() else resolve_model_path(source) / WEIGHTS_FILE
 
@@ -49,12 +50,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.average", description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="model directory (or a bundled model's name): config, metadata, LM")
     parser.add_argument("others", nargs="+", help="model directories or .weights.h5 files of the same network")
-    parser.add_argument("--shares", type=float, nargs="+", help="one share per source, the model first (default: equal)")
+    parser.add_argument("--shares", type=float, nargs="+",
+                        help="one share per source, the model first (default: equal)")
     parser.add_argument("--out", type=Path, required=True, help="directory for the averaged model")
     args = parser.parse_args(argv)
-
-    from recognizer.model_dir import ModelLoadError, load_keras_model, resolve_model_path, save_model_dir
-
     sources = [args.model, *args.others]
     shares = args.shares or [1.0] * len(sources)
     try:
