@@ -2,10 +2,9 @@
 
     python -m pipelines.synthesize_ink --out data/ink --count 20000 --seed 0
 
-Each line is drawn word by word in a stroke font (the Hershey fonts of PyPI ``Hershey-Fonts``
-and the single-line SVG fonts of Inkscape, see ``pipelines.svg_fonts``) or, with ``--fonts outline``
-or ``all+outline``, a handwriting outline font traced to pen strokes (``pipelines.outline_fonts``),
-then distorted (each letter's own
+Each line is drawn word by word in a font of ``pipelines.ink_fonts`` (Hershey and single-line
+SVG stroke fonts or, with ``--fonts outline`` or ``all+outline``, handwriting outline fonts
+traced to pen strokes), then distorted (each letter's own
 scale, shear, rotation and offset; slant, rotation, per-word scale and baseline shift, baseline
 drift, elastic warp at line and at letter scale, jitter), sampled like a
 tablet (pen speed varies, pen-up gaps between strokes) and written as JSON or InkML with
@@ -16,7 +15,6 @@ Coordinates are device-like: y grows downward, units are arbitrary "pixels".
 from __future__ import annotations
 
 import argparse
-import functools
 import random
 import sys
 from dataclasses import dataclass
@@ -24,30 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines import outline_fonts
 from pipelines.data import SPLITS, write_ink_manifest
-from pipelines.svg_fonts import StrokeFont, SvgFont, find_font, font_dirs
+from pipelines.ink_fonts import FONT_SETS, drawn_text, font_group, font_split, render_glyphs
 from recognizer.ink import Ink, write_inkml, write_json
 from recognizer.vocab import INK_ALPHABET
-
-TRAIN_FONTS = ("futural", "futuram", "cursive", "rowmand", "rowmans", "timesr", "timesi", "scripts", "timesrb")
-HELD_OUT_FONTS = ("scriptc", "rowmant", "timesib")
-SVG_TRAIN_FONTS = ("EMSAllure", "EMSElfin", "EMSNixish", "EMSNixishItalic", "EMSOsmotron", "EMSReadability",
-                   "EMSReadabilityItalic")
-SVG_HELD_OUT_FONTS = ("EMSFelix", "EMSTech")  # whole families held out (Nixish and Readability come in pairs)
-# handwriting outline fonts traced to their centre lines (pipelines.outline_fonts; Debian's fonts-breip,
-# fonts-dkg-handwriting, fonts-bwht, fonts-humor-sans, fonts-ecolier-court, fonts-comic-neue,
-# fonts-kaushanscript, fonts-dancingscript, fonts-kristi, fonts-klee)
-OUTLINE_TRAIN_FONTS = ("Breip", "dkg", "dkgIt", "BecauseWeBuild-Regular", "BecauseWeConnect-Regular",
-                       "BecauseWeMentor-Regular", "BecauseWeOrganize-Regular", "Humor-Sans", "Ecolier-court",
-                       "ComicNeue-Regular", "ComicNeue-Italic", "KaushanScript-Regular")
-OUTLINE_HELD_OUT_FONTS = ("DancingScript-Regular", "Kristi", "BecauseWeLearn-Regular", "KleeOne-Regular")
-# fonts that draw lowercase letters as capitals: their lines are written, and labelled, in capitals
-CAPITALS_ONLY_FONTS = frozenset({"BecauseWeBuild-Regular", "BecauseWeConnect-Regular", "BecauseWeMentor-Regular",
-                                 "BecauseWeOrganize-Regular", "BecauseWeLearn-Regular", "Humor-Sans"})
-# all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
-# outline: the traced handwriting fonts alone; all+outline: the three kinds together
-FONT_SETS = ("all", "hershey", "outline", "all+outline")
 
 
 @dataclass(frozen=True)
@@ -79,82 +57,9 @@ class Distortion:
     small: float = 0.25  # what counts as short: extent, of the line height
 
 
-_FONTS: dict = {}
-
-
-@functools.cache
-def hershey_font_names() -> frozenset[str]:
-    """The fonts the Hershey-Fonts package ships (``futural``, ``scriptc``, ...)."""
-    from HersheyFonts import HersheyFonts
-
-    return frozenset(HersheyFonts().default_font_names)
-
-
-@functools.cache
-def font_kind(name: str) -> str:
-    """``hershey`` (a font of the Hershey-Fonts package), ``svg`` (a single-line SVG font: Inkscape's
-    ``EMS...`` or one in ``$RECOGNIZER_SVG_FONTS``) or ``outline`` (a TrueType/OpenType font, see
-    ``pipelines.outline_fonts``)."""
-    if name in hershey_font_names():
-        return "hershey"
-    if find_font(name) is not None:
-        return "svg"
-    if outline_fonts.find_font(name) is not None:
-        return "outline"
-    raise FileNotFoundError(
-        f"font {name} not found: neither a Hershey font, nor an SVG font in {', '.join(map(str, font_dirs()))}, "
-        f"nor a .ttf/.otf in {', '.join(map(str, outline_fonts.font_dirs()))} (install Debian's inkscape and the "
-        "fonts-* packages named in pipelines.synthesize_ink, or use --fonts hershey)")
-
-
-def drawn_text(text: str, font: str) -> str:
-    """What a line of ``text`` looks like in ``font``: capitals in a font without lowercase letters."""
-    return text.upper() if font in CAPITALS_ONLY_FONTS else text
-
-
-def _font(name: str):
-    if name not in _FONTS:
-        kind = font_kind(name)
-        if kind == "svg":
-            _FONTS[name] = SvgFont(find_font(name))
-        elif kind == "outline":
-            _FONTS[name] = outline_fonts.OutlineFont(outline_fonts.find_font(name))
-        else:
-            from HersheyFonts import HersheyFonts
-
-            font = HersheyFonts()
-            font.load_default_font(name)
-            font.normalize_rendering(100)
-            _FONTS[name] = font
-    return _FONTS[name]
-
-
-def font_group(font: str) -> str:
-    """The manifest's group of a font: ``hershey:futural``, ``svg:EMSAllure`` or ``outline:Kristi``."""
-    return f"{font_kind(font)}:{font}"
-
-
 def _rotation(angle: float) -> np.ndarray:
     """The 2-D rotation matrix of ``angle`` radians."""
     return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-
-
-def render_glyphs(word: str, font: str) -> list[list[np.ndarray]]:
-    """Strokes of each letter of ``word`` in device coordinates (y down), cap height ~100."""
-    face = _font(font)
-    if isinstance(face, StrokeFont):
-        return face.render_glyphs(word)
-    strokes = iter(face.strokes_for_text(word))
-    glyphs = []
-    for glyph in face.glyphs_for_text(word):  # the font draws each letter's strokes in turn
-        points = [np.array(next(strokes), dtype=np.float64) for _ in glyph.strokes]
-        glyphs.append([np.column_stack([p[:, 0], -p[:, 1]]) for p in points if len(p) > 1])
-    return glyphs
-
-
-def render_word(word: str, font: str) -> list[np.ndarray]:
-    """Glyph strokes of ``word`` in device coordinates (y down), cap height ~100."""
-    return [stroke for glyph in render_glyphs(word, font) for stroke in glyph]
 
 
 def vary_stroke_order(glyphs: list[list[np.ndarray]], rng: np.random.Generator, reorder: float,
@@ -326,20 +231,6 @@ def ink_texts(count: int, seed: int, new_texts: int = 0) -> list[str]:
     return texts[:count] + unused
 
 
-def font_split(fonts: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Training fonts and held-out fonts of the font set ``fonts`` (one of ``FONT_SETS``)."""
-    if fonts not in FONT_SETS:
-        raise ValueError(f"unknown font set {fonts!r} (one of {', '.join(FONT_SETS)})")
-    train, held = (), ()
-    if fonts in ("all", "hershey", "all+outline"):
-        train, held = TRAIN_FONTS, HELD_OUT_FONTS
-    if fonts in ("all", "all+outline"):
-        train, held = train + SVG_TRAIN_FONTS, held + SVG_HELD_OUT_FONTS
-    if fonts in ("outline", "all+outline"):
-        train, held = train + OUTLINE_TRAIN_FONTS, held + OUTLINE_HELD_OUT_FONTS
-    return train, held
-
-
 def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: str = "json",
                      render_seed: int | None = None, only: tuple[str, ...] = SPLITS, fonts: str = "all",
                      new_texts: int = 0) -> dict:
@@ -395,8 +286,9 @@ def main(argv=None) -> int:
     parser.add_argument("--splits", nargs="+", choices=SPLITS, default=SPLITS,
                         help="write only these splits (the same files as a full run)")
     parser.add_argument("--fonts", choices=FONT_SETS, default="all",
-                        help="all: Hershey and SVG stroke fonts; hershey: the Hershey fonts alone (earlier releases' "
-                             "corpora); outline: handwriting outline fonts traced to pen strokes; all+outline: all three")
+                        help="all: Hershey and SVG stroke fonts; hershey: the Hershey fonts alone (earlier "
+                             "releases' corpora); outline: handwriting outline fonts traced to pen strokes; "
+                             "all+outline: all three")
     parser.add_argument("--new-texts", type=int, default=0,
                         help="add this many training lines that no split of --count and --seed holds "
                              "(the validation splits stay the same)")

@@ -53,7 +53,7 @@ def test_missing_glyphs_and_bad_files_are_named(tiny, tmp_path):
 
 @pytest.mark.skipif(find_font("EMSAllure") is None, reason="Inkscape's SVG fonts are not installed")
 def test_inkscape_fonts_draw_every_character_of_the_ink_alphabet():
-    from pipelines.synthesize_ink import SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS
+    from pipelines.ink_fonts import SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS
 
     for name in SVG_TRAIN_FONTS + SVG_HELD_OUT_FONTS:
         font = SvgFont(find_font(name))

@@ -1,21 +1,14 @@
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pipelines.ink_fonts import (CAPITALS_ONLY_FONTS, HELD_OUT_FONTS, OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS,
+                                 SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS, render_glyphs, render_word)
 from pipelines.outline_fonts import find_font as find_outline_font
-from pipelines.synthesize_ink import (CAPITALS_ONLY_FONTS, HELD_OUT_FONTS, OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS,
-                                      SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS, build_ink_corpus,
-                                      delay_small_strokes, distort_glyphs, font_split, ink_texts, render_glyphs,
-                                      render_line, render_word, rewrite_pen_lifts, vary_stroke_order)
+from pipelines.synthesize_ink import (build_ink_corpus, delay_small_strokes, distort_glyphs, ink_texts, render_line,
+                                      rewrite_pen_lifts, vary_stroke_order)
 from recognizer.ink import load_ink
-
-
-def test_glyphs_are_in_device_coordinates():
-    # "l" has an ascender: its top is above the baseline, i.e. has a smaller y on a tablet
-    (stroke,) = render_word("l", "futural")
-    assert stroke[:, 1].min() < stroke[:, 1].max() and stroke[np.argmin(stroke[:, 1]), 1] < 0
 
 
 def test_each_letter_is_distorted_on_its_own_and_keeps_its_place():
@@ -154,37 +147,6 @@ def test_all_fonts_hold_out_whole_svg_font_families(tmp_path):
     assert {g for g in train if g.startswith("svg:")} and not train & held
     assert {g.split(":")[1] for g in train} <= set(TRAIN_FONTS + SVG_TRAIN_FONTS)
     assert not {f[:6] for f in SVG_TRAIN_FONTS} & {f[:6] for f in SVG_HELD_OUT_FONTS}  # no family on both sides
-
-
-def test_font_kind_comes_from_where_the_font_is_found_not_its_name(tmp_path, monkeypatch):
-    import matplotlib
-
-    from pipelines.synthesize_ink import font_group, font_kind
-
-    monkeypatch.setenv("RECOGNIZER_SVG_FONTS", str(tmp_path / "svg"))
-    monkeypatch.setenv("RECOGNIZER_OUTLINE_FONTS", str(Path(matplotlib.get_data_path()) / "fonts" / "ttf"))
-    font_kind.cache_clear()
-    assert all(font_kind(f) == "hershey" for f in TRAIN_FONTS + HELD_OUT_FONTS)
-    assert font_group("scriptc") == "hershey:scriptc" and font_group("DejaVuSans") == "outline:DejaVuSans"
-    (tmp_path / "svg").mkdir()
-    (tmp_path / "svg" / "DejaVuSans.svg").write_text("<svg/>")  # an SVG font of that name comes first
-    font_kind.cache_clear()
-    assert font_kind("DejaVuSans") == "svg"
-    with pytest.raises(FileNotFoundError, match="font NoSuchHand not found"):
-        font_kind("NoSuchHand")
-    font_kind.cache_clear()
-
-
-def test_font_sets_hold_out_whole_fonts_and_outline_fonts_only_when_asked():
-    assert font_split("hershey") == (TRAIN_FONTS, HELD_OUT_FONTS)
-    assert font_split("all") == (TRAIN_FONTS + SVG_TRAIN_FONTS, HELD_OUT_FONTS + SVG_HELD_OUT_FONTS)
-    assert font_split("outline") == (OUTLINE_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-    train, held = font_split("all+outline")
-    assert set(train) == set(TRAIN_FONTS + SVG_TRAIN_FONTS + OUTLINE_TRAIN_FONTS) and not set(train) & set(held)
-    assert not {f[:5] for f in OUTLINE_TRAIN_FONTS if not f.startswith("BecauseWe")} & \
-        {f[:5] for f in OUTLINE_HELD_OUT_FONTS}  # no family on both sides (BecauseWe*: six writers' hands)
-    with pytest.raises(ValueError, match="unknown font set"):
-        font_split("comic")
 
 
 @pytest.mark.skipif(not all(find_outline_font(f) for f in OUTLINE_TRAIN_FONTS + OUTLINE_HELD_OUT_FONTS),
