@@ -30,9 +30,16 @@ OUTLINE_HELD_OUT_FONTS = ("DancingScript-Regular", "Kristi", "BecauseWeLearn-Reg
 # fonts that draw lowercase letters as capitals: their lines are written, and labelled, in capitals
 CAPITALS_ONLY_FONTS = frozenset({"BecauseWeBuild-Regular", "BecauseWeConnect-Regular", "BecauseWeMentor-Regular",
                                  "BecauseWeOrganize-Regular", "BecauseWeLearn-Regular", "Humor-Sans"})
+# more handwriting outline fonts for training (Debian's fonts-rufscript, fonts-tlwg-purisa-ttf, fonts-seto,
+# fonts-yozvox-yozfont, fonts-mikachan, fonts-nanum-extra, fonts-lobstertwo, fonts-dustin, fonts-sil-andika):
+# the Latin letters of Thai, Japanese and Korean handwriting fonts among them; the held-out fonts stay the same
+HANDWRITING_TRAIN_FONTS = OUTLINE_TRAIN_FONTS + (
+    "Rufscript010", "Purisa", "Purisa-Oblique", "setofont", "YOzRS_", "mikachan", "NanumPen", "NanumBrush",
+    "LobsterTwo-Regular", "Domestic_Manners", "Andika-Regular", "Andika-Italic")
 # all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
-# outline: the traced handwriting fonts alone; all+outline: the three kinds together
-FONT_SETS = ("all", "hershey", "outline", "all+outline")
+# outline: the traced handwriting fonts alone; all+outline: the three kinds together; handwriting and
+# all+handwriting: the same with HANDWRITING_TRAIN_FONTS for training (their held-out sets are outline's)
+FONT_SETS = ("all", "hershey", "outline", "all+outline", "handwriting", "all+handwriting")
 
 
 _FONTS: dict = {}
@@ -114,10 +121,12 @@ def font_split(fonts: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if fonts not in FONT_SETS:
         raise ValueError(f"unknown font set {fonts!r} (one of {', '.join(FONT_SETS)})")
     train, held = (), ()
-    if fonts in ("all", "hershey", "all+outline"):
+    if fonts in ("all", "hershey", "all+outline", "all+handwriting"):
         train, held = TRAIN_FONTS, HELD_OUT_FONTS
-    if fonts in ("all", "all+outline"):
+    if fonts in ("all", "all+outline", "all+handwriting"):
         train, held = train + SVG_TRAIN_FONTS, held + SVG_HELD_OUT_FONTS
     if fonts in ("outline", "all+outline"):
         train, held = train + OUTLINE_TRAIN_FONTS, held + OUTLINE_HELD_OUT_FONTS
+    if fonts in ("handwriting", "all+handwriting"):
+        train, held = train + HANDWRITING_TRAIN_FONTS, held + OUTLINE_HELD_OUT_FONTS
     return train, held

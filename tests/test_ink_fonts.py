@@ -4,9 +4,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-from pipelines.ink_fonts import (HELD_OUT_FONTS, OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS, SVG_HELD_OUT_FONTS,
-                                 SVG_TRAIN_FONTS, TRAIN_FONTS, drawn_text, font_group, font_kind, font_split,
-                                 render_word)
+from pipelines.ink_fonts import (HANDWRITING_TRAIN_FONTS, HELD_OUT_FONTS, OUTLINE_HELD_OUT_FONTS,
+                                 OUTLINE_TRAIN_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS, TRAIN_FONTS, drawn_text,
+                                 font_group, font_kind, font_split, render_word)
 
 
 def test_glyphs_are_in_device_coordinates():
@@ -38,6 +38,12 @@ def test_font_sets_hold_out_whole_fonts_and_outline_fonts_only_when_asked():
     assert set(train) == set(TRAIN_FONTS + SVG_TRAIN_FONTS + OUTLINE_TRAIN_FONTS) and not set(train) & set(held)
     assert not {f[:5] for f in OUTLINE_TRAIN_FONTS if not f.startswith("BecauseWe")} & \
         {f[:5] for f in OUTLINE_HELD_OUT_FONTS}  # no family on both sides (BecauseWe*: six writers' hands)
+    train, held = font_split("all+handwriting")
+    assert set(train) == set(TRAIN_FONTS + SVG_TRAIN_FONTS + HANDWRITING_TRAIN_FONTS) > set(font_split("all+outline")[0])
+    assert held == font_split("all+outline")[1] and not set(train) & set(held)
+    assert font_split("handwriting") == (HANDWRITING_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
+    assert not {f[:5] for f in HANDWRITING_TRAIN_FONTS if not f.startswith("BecauseWe")} & \
+        {f[:5] for f in OUTLINE_HELD_OUT_FONTS}
     with pytest.raises(ValueError, match="unknown font set"):
         font_split("comic")
 
