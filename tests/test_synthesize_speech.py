@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.data import read_manifest
 from pipelines.synthesize_speech import ENGINES, HELD_OUT, Voice, all_voices, build_corpus, synthesize
-from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, command_phrases, split_texts
+from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, split_texts
 from recognizer.audio import load_audio
 from recognizer.vocab import Vocabulary
 

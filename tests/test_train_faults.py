@@ -2,13 +2,11 @@
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 from tests.conftest import ROOT, SAMPLES
