@@ -31,8 +31,9 @@ OUTLINE_HELD_OUT_FONTS = ("DancingScript-Regular", "Kristi", "BecauseWeLearn-Reg
 CAPITALS_ONLY_FONTS = frozenset({"BecauseWeBuild-Regular", "BecauseWeConnect-Regular", "BecauseWeMentor-Regular",
                                  "BecauseWeOrganize-Regular", "BecauseWeLearn-Regular", "Humor-Sans"})
 # more handwriting outline fonts for training (Debian's fonts-rufscript, fonts-tlwg-purisa-ttf, fonts-seto,
-# fonts-yozvox-yozfont-standard-kana, fonts-mikachan, fonts-nanum-extra, fonts-lobstertwo, fonts-dustin, fonts-sil-andika):
-# the Latin letters of Thai, Japanese and Korean handwriting fonts among them; the held-out fonts stay the same
+# fonts-yozvox-yozfont-standard-kana, fonts-mikachan, fonts-nanum-extra, fonts-lobstertwo, fonts-dustin,
+# fonts-sil-andika): the Latin letters of Thai, Japanese and Korean handwriting fonts among them; the held-out
+# fonts stay the same
 HANDWRITING_TRAIN_FONTS = OUTLINE_TRAIN_FONTS + (
     "Rufscript010", "Purisa", "Purisa-Oblique", "setofont", "YOzRS_", "mikachan", "NanumPen", "NanumBrush",
     "LobsterTwo-Regular", "Domestic_Manners", "Andika-Regular", "Andika-Italic")

@@ -221,7 +221,8 @@ def ink_texts(count: int, seed: int, new_texts: int = 0) -> list[str]:
                 lines.add(chunk)
     lines = sorted(lines)
     rng.shuffle(lines)
-    numbers = [f"{rng.randint(0, 9999)} {rng.choice(['items', 'km', 'Main St.', 'pm', 'USD'])}" for _ in range(count // 20)]
+    units = ["items", "km", "Main St.", "pm", "USD"]
+    numbers = [f"{rng.randint(0, 9999)} {rng.choice(units)}" for _ in range(count // 20)]
     used = max(0, count - len(numbers))
     texts = lines[:used] + numbers
     rng.shuffle(texts)  # numbers in every split, not only in the last one
