@@ -37,10 +37,18 @@ CAPITALS_ONLY_FONTS = frozenset({"BecauseWeBuild-Regular", "BecauseWeConnect-Reg
 HANDWRITING_TRAIN_FONTS = OUTLINE_TRAIN_FONTS + (
     "Rufscript010", "Purisa", "Purisa-Oblique", "setofont", "YOzRS_", "mikachan", "NanumPen", "NanumBrush",
     "LobsterTwo-Regular", "Domestic_Manners", "Andika-Regular", "Andika-Italic")
+# the (training, held-out) fonts of each part of a font set, in the order a set joins them
+_HERSHEY = (TRAIN_FONTS, HELD_OUT_FONTS)
+_SVG = (SVG_TRAIN_FONTS, SVG_HELD_OUT_FONTS)
+_OUTLINE = (OUTLINE_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
+_HANDWRITING = (HANDWRITING_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
 # all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
 # outline: the traced handwriting fonts alone; all+outline: the three kinds together; handwriting and
 # all+handwriting: the same with HANDWRITING_TRAIN_FONTS for training (their held-out sets are outline's)
-FONT_SETS = ("all", "hershey", "outline", "all+outline", "handwriting", "all+handwriting")
+_FONT_SET_PARTS = {"all": (_HERSHEY, _SVG), "hershey": (_HERSHEY,), "outline": (_OUTLINE,),
+                   "all+outline": (_HERSHEY, _SVG, _OUTLINE), "handwriting": (_HANDWRITING,),
+                   "all+handwriting": (_HERSHEY, _SVG, _HANDWRITING)}
+FONT_SETS = tuple(_FONT_SET_PARTS)
 
 
 _FONTS: dict = {}
@@ -121,13 +129,5 @@ def font_split(fonts: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Training fonts and held-out fonts of the font set ``fonts`` (one of ``FONT_SETS``)."""
     if fonts not in FONT_SETS:
         raise ValueError(f"unknown font set {fonts!r} (one of {', '.join(FONT_SETS)})")
-    train, held = (), ()
-    if fonts in ("all", "hershey", "all+outline", "all+handwriting"):
-        train, held = TRAIN_FONTS, HELD_OUT_FONTS
-    if fonts in ("all", "all+outline", "all+handwriting"):
-        train, held = train + SVG_TRAIN_FONTS, held + SVG_HELD_OUT_FONTS
-    if fonts in ("outline", "all+outline"):
-        train, held = train + OUTLINE_TRAIN_FONTS, held + OUTLINE_HELD_OUT_FONTS
-    if fonts in ("handwriting", "all+handwriting"):
-        train, held = train + HANDWRITING_TRAIN_FONTS, held + OUTLINE_HELD_OUT_FONTS
-    return train, held
+    parts = _FONT_SET_PARTS[fonts]
+    return sum((train for train, _ in parts), ()), sum((held for _, held in parts), ())
