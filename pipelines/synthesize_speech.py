@@ -4,7 +4,8 @@ espeak-ng (formant), flite (diphone and unit selection), SVOX Pico (``pico2wave`
 and MBROLA diphone voices spoken through espeak-ng (``mb-us1`` ...); Debian packages espeak-ng,
 flite, libttspico-utils (non-free), rhvoice rhvoice-english, mbrola mbrola-us1 mbrola-us2
 mbrola-us3 mbrola-en1 (contrib/non-free).  ``--engines espeak flite`` builds the corpora of
-earlier releases exactly.
+earlier releases exactly; ``--exclude-voices rhvoice:lyubov,rhvoice:evgeniy-eng`` those built
+before RHVoice's Lyubov and Evgeniy (English) joined the training voices.
 
     python -m pipelines.synthesize_speech --out data/speech --count 6000 --seed 0
     python -m pipelines.synthesize_speech --texts pipelines/texts/everyday.txt --voices flite:slt,flite:awb \
@@ -47,7 +48,7 @@ ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2
                    "zac", "norbert", "shelby", "quincy", "Lee", "Mike")
 FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
 PICO_VOICES = ("en-US", "en-GB")
-RHVOICE_VOICES = ("alan", "bdl", "clb", "slt")
+RHVOICE_VOICES = ("alan", "bdl", "clb", "slt", "lyubov", "evgeniy-eng")
 MBROLA_VOICES = ("us1", "us2", "us3", "en1")
 ENGINE_VOICES = {"flite": FLITE_VOICES, "pico": PICO_VOICES, "rhvoice": RHVOICE_VOICES, "mbrola": MBROLA_VOICES}
 ENGINES = ("espeak", *ENGINE_VOICES)  # the synthesizers a training corpus can speak with
@@ -145,7 +146,7 @@ def write_manifest(path: Path, rows) -> None:
 
 def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2,
                  render_seed: int | None = None, only: tuple[str, ...] = SPLITS,
-                 engines: tuple[str, ...] = ENGINES) -> dict:
+                 engines: tuple[str, ...] = ENGINES, exclude: tuple[Voice, ...] = ()) -> dict:
     """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the voices,
@@ -154,13 +155,17 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
     ``only`` writes some of the splits, the same files a full run writes (the validation sets
     in minutes, without the training set).  A third of the utterances are flite's, a third
     Pico's, RHVoice's or MBROLA's (any of their voices alike), the rest espeak's; with
-    ``engines=("espeak", "flite")`` a third flite and two thirds espeak, as in earlier releases."""
+    ``engines=("espeak", "flite")`` a third flite and two thirds espeak, as in earlier releases.
+    ``exclude`` leaves these voices out (every other draw then follows from the smaller pools)."""
     texts = split_texts(Vocabulary().normalize, {"train": count, "valid_seen": valid_count,
                                                  "valid_heldout": valid_count}, seed,
                         held_back=("valid_seen", "valid_heldout"))
     voice_seed = seed if render_seed is None else render_seed
     rng = random.Random(voice_seed)
-    voices = all_voices(engines)
+    unknown = [v.group for v in exclude if v not in all_voices()]
+    if unknown:
+        raise ValueError(f"cannot exclude {', '.join(unknown)}: not a training or held-out voice")
+    voices = [v for v in all_voices(engines) if v not in exclude]
 
     def pools(held_out: bool) -> tuple[list[Voice], ...]:  # flite, the other three, espeak
         chosen = [v for v in voices if v.held_out == held_out]
@@ -226,6 +231,9 @@ def main(argv=None) -> int:
                         help="write only these splits (the same files as a full run)")
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=ENGINES,
                         help="synthesizers of the corpus (espeak flite: the corpora of earlier releases)")
+    parser.add_argument("--exclude-voices", default="", metavar="VOICES",
+                        help="leave these voices out of the corpus (comma-separated engine:name); corpora built "
+                        "before December 2026: rhvoice:lyubov,rhvoice:evgeniy-eng")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
     parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
@@ -237,8 +245,12 @@ def main(argv=None) -> int:
         voices = [parse_voice(v) for v in args.voices.split(",") if v]
         print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
         return 0
-    manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
-                             args.render_seed, tuple(args.splits), tuple(args.engines))
+    try:
+        exclude = tuple(parse_voice(v) for v in args.exclude_voices.split(",") if v)
+        manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
+                                 args.render_seed, tuple(args.splits), tuple(args.engines), exclude)
+    except ValueError as error:
+        parser.error(str(error))
     for name, path in manifests.items():
         print(f"{name}: {path}")
     return 0
