@@ -37,17 +37,24 @@ CAPITALS_ONLY_FONTS = frozenset({"BecauseWeBuild-Regular", "BecauseWeConnect-Reg
 HANDWRITING_TRAIN_FONTS = OUTLINE_TRAIN_FONTS + (
     "Rufscript010", "Purisa", "Purisa-Oblique", "setofont", "YOzRS_", "mikachan", "NanumPen", "NanumBrush",
     "LobsterTwo-Regular", "Domestic_Manners", "Andika-Regular", "Andika-Italic")
+# and four more (Debian's fonts-havana, fonts-leckerli-one, fonts-lobstertwo, fonts-kiloji): three connected
+# scripts, as the held-out Dancing Script and Kristi are, and the print hand of a Japanese font
+HANDWRITING2_TRAIN_FONTS = HANDWRITING_TRAIN_FONTS + (
+    "Havana-Regular", "LeckerliOne-Regular", "LobsterTwo-Italic", "kiloji")
 # the (training, held-out) fonts of each part of a font set, in the order a set joins them
 _HERSHEY = (TRAIN_FONTS, HELD_OUT_FONTS)
 _SVG = (SVG_TRAIN_FONTS, SVG_HELD_OUT_FONTS)
 _OUTLINE = (OUTLINE_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
 _HANDWRITING = (HANDWRITING_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
+_HANDWRITING2 = (HANDWRITING2_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
 # all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
 # outline: the traced handwriting fonts alone; all+outline: the three kinds together; handwriting and
-# all+handwriting: the same with HANDWRITING_TRAIN_FONTS for training (their held-out sets are outline's)
+# all+handwriting: the same with HANDWRITING_TRAIN_FONTS for training, handwriting2 and all+handwriting2 with
+# HANDWRITING2_TRAIN_FONTS (their held-out sets are outline's)
 _FONT_SET_PARTS = {"all": (_HERSHEY, _SVG), "hershey": (_HERSHEY,), "outline": (_OUTLINE,),
                    "all+outline": (_HERSHEY, _SVG, _OUTLINE), "handwriting": (_HANDWRITING,),
-                   "all+handwriting": (_HERSHEY, _SVG, _HANDWRITING)}
+                   "all+handwriting": (_HERSHEY, _SVG, _HANDWRITING), "handwriting2": (_HANDWRITING2,),
+                   "all+handwriting2": (_HERSHEY, _SVG, _HANDWRITING2)}
 FONT_SETS = tuple(_FONT_SET_PARTS)
 
 

@@ -3,8 +3,8 @@
     python -m pipelines.synthesize_ink --out data/ink --count 20000 --seed 0
 
 Each line is drawn word by word in a font of ``pipelines.ink_fonts`` (Hershey and single-line
-SVG stroke fonts or, with ``--fonts outline``, ``all+outline``, ``handwriting`` or
-``all+handwriting``, handwriting outline fonts traced to pen strokes), then distorted (each letter's own
+SVG stroke fonts, and handwriting outline fonts traced to pen strokes: ``--fonts`` chooses a
+set of them, see ``ink_fonts``), then distorted (each letter's own
 scale, shear, rotation and offset; slant, rotation, per-word scale and baseline shift, baseline
 drift, elastic warp at line and at letter scale, jitter), sampled like a
 tablet (pen speed varies, pen-up gaps between strokes) and written as JSON or InkML with
@@ -242,10 +242,7 @@ def build_ink_corpus(out: Path, count: int, valid_count: int, seed: int, fmt: st
     new hands: more training ink without new texts, so nothing leaks into validation.
     Each split draws from its own random stream, so ``only`` (some of the splits) writes the
     same files as a full run: the validation sets in a minute, without the training set.
-    ``fonts`` is one of ``FONT_SETS``: ``"all"`` draws from the Hershey and the SVG fonts alike,
-    ``"hershey"`` from the Hershey fonts alone (the corpora of earlier releases), ``"outline"``
-    from the traced handwriting fonts, ``"all+outline"`` from all three; ``"handwriting"`` and
-    ``"all+handwriting"`` train on twelve more handwriting fonts (the same held-out fonts).  A line in
+    ``fonts`` is one of ``FONT_SETS`` (described in ``pipelines.ink_fonts``).  A line in
     a font of ``CAPITALS_ONLY_FONTS`` is written and labelled in capitals.  ``new_texts`` adds that many lines
     to the training split that no split of ``count`` and ``seed`` holds, the other lines and the
     validation splits unchanged: new text for a model trained on the earlier corpora."""
@@ -291,7 +288,8 @@ def main(argv=None) -> int:
                         help="all: Hershey and SVG stroke fonts; hershey: the Hershey fonts alone (earlier "
                              "releases' corpora); outline: handwriting outline fonts traced to pen strokes; "
                              "all+outline: all three; handwriting, all+handwriting: the same with twelve "
-                             "more handwriting fonts for training")
+                             "more handwriting fonts for training; handwriting2, all+handwriting2: with four "
+                             "more (three connected scripts)")
     parser.add_argument("--new-texts", type=int, default=0,
                         help="add this many training lines that no split of --count and --seed holds "
                              "(the validation splits stay the same)")
