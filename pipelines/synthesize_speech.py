@@ -3,9 +3,10 @@
 espeak-ng (formant), flite (diphone and unit selection), SVOX Pico (``pico2wave``), RHVoice (HMM)
 and MBROLA diphone voices spoken through espeak-ng (``mb-us1`` ...); Debian packages espeak-ng,
 flite, libttspico-utils (non-free), rhvoice rhvoice-english, mbrola mbrola-us1 mbrola-us2
-mbrola-us3 mbrola-en1 (contrib/non-free).  ``--engines espeak flite`` builds the corpora of
-earlier releases exactly; ``--exclude-voices rhvoice:lyubov,rhvoice:evgeniy-eng`` those built
-before RHVoice's Lyubov and Evgeniy (English) joined the training voices.
+mbrola-us3 mbrola-en1 mbrola-af1 mbrola-de1 mbrola-de2 mbrola-de4 mbrola-fr1 mbrola-fr4 mbrola-hu1
+mbrola-ro1 mbrola-sw1 mbrola-pl1 (contrib/non-free).  ``--engines espeak flite`` builds the corpora
+of earlier releases exactly; ``--exclude-voices`` with ``EARLIER_CORPORA_EXCLUDE`` those built before
+RHVoice's Lyubov and Evgeniy (English) and MBROLA's accented English voices joined.
 
     python -m pipelines.synthesize_speech --out data/speech --count 6000 --seed 0
     python -m pipelines.synthesize_speech --texts pipelines/texts/everyday.txt --voices flite:slt,flite:awb \
@@ -49,15 +50,22 @@ ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2
 FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
 PICO_VOICES = ("en-US", "en-GB")
 RHVOICE_VOICES = ("alan", "bdl", "clb", "slt", "lyubov", "evgeniy-eng")
-MBROLA_VOICES = ("us1", "us2", "us3", "en1")
+# English through MBROLA's American and British voices, and (``xx1-en``) through the diphones of speakers of
+# other languages: English as an Afrikaans, German, French, Hungarian, Romanian, Swedish or Polish speaker says it
+MBROLA_ACCENTED_VOICES = ("af1-en", "de1-en", "de2-en", "de4-en", "fr1-en", "hu1-en", "ro1-en", "sw1-en", "fr4-en",
+                          "pl1-en")
+MBROLA_VOICES = ("us1", "us2", "us3", "en1", *MBROLA_ACCENTED_VOICES)
 ENGINE_VOICES = {"flite": FLITE_VOICES, "pico": PICO_VOICES, "rhvoice": RHVOICE_VOICES, "mbrola": MBROLA_VOICES}
+# the voices added in December 2026: leaving them out rebuilds the five-synthesizer corpora made before
+EARLIER_CORPORA_EXCLUDE = ("rhvoice:lyubov", "rhvoice:evgeniy-eng", *(f"mbrola:{v}" for v in MBROLA_ACCENTED_VOICES))
 ENGINES = ("espeak", *ENGINE_VOICES)  # the synthesizers a training corpus can speak with
 
 # flite's mean pitch (Hz) is drawn from these ranges; rms ignores the setting
 FLITE_PITCH = {"kal": (80, 150), "kal16": (80, 150), "awb": (80, 150), "rms": (80, 150), "slt": (130, 230)}
 
 HELD_OUT = {"espeak_accents": ("en-029",), "espeak_variants": ("m7", "f4", "shelby"),
-            "flite": ("rms",), "pico": ("en-GB",), "rhvoice": ("bdl",), "mbrola": ("us2",)}
+            "flite": ("rms",), "pico": ("en-GB",), "rhvoice": ("bdl",),
+            "mbrola": ("us2", "fr4-en", "pl1-en")}
 
 
 @dataclass(frozen=True)
@@ -232,8 +240,8 @@ def main(argv=None) -> int:
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=ENGINES,
                         help="synthesizers of the corpus (espeak flite: the corpora of earlier releases)")
     parser.add_argument("--exclude-voices", default="", metavar="VOICES",
-                        help="leave these voices out of the corpus (comma-separated engine:name); corpora built "
-                        "before December 2026: rhvoice:lyubov,rhvoice:evgeniy-eng")
+                        help="leave these voices out of the corpus (comma-separated engine:name); 'earlier': "
+                        "the voices added in December 2026 (the five-synthesizer corpora built before then)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
     parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
@@ -246,7 +254,8 @@ def main(argv=None) -> int:
         print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
         return 0
     try:
-        exclude = tuple(parse_voice(v) for v in args.exclude_voices.split(",") if v)
+        names = EARLIER_CORPORA_EXCLUDE if args.exclude_voices == "earlier" else args.exclude_voices.split(",")
+        exclude = tuple(parse_voice(v) for v in names if v)
         manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
                                  args.render_seed, tuple(args.splits), tuple(args.engines), exclude)
     except ValueError as error:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from pipelines.data import read_manifest
-from pipelines.synthesize_speech import ENGINES, HELD_OUT, Voice, all_voices, build_corpus, synthesize
+from pipelines.synthesize_speech import (EARLIER_CORPORA_EXCLUDE, ENGINES, HELD_OUT, Voice, all_voices, build_corpus,
+                                         parse_voice, synthesize)
 from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, split_texts
 from recognizer.audio import load_audio
 from recognizer.vocab import Vocabulary
@@ -33,7 +34,8 @@ def test_engines_choose_the_voices():
 
 @pytest.mark.parametrize("voice", [Voice("espeak", "en-gb+f2"), Voice("flite", "kal"), Voice("pico", "en-GB"),
                                    Voice("rhvoice", "alan"), Voice("rhvoice", "lyubov"),
-                                   Voice("rhvoice", "evgeniy-eng"), Voice("mbrola", "us1")])
+                                   Voice("rhvoice", "evgeniy-eng"), Voice("mbrola", "us1"), Voice("mbrola", "de1-en"),
+                                   Voice("mbrola", "pl1-en")])
 def test_synthesize_gives_16k_float_speech(voice):
     audio = synthesize(voice, "hello there", random.Random(0))
     assert audio.dtype == np.float32 and 0.3 < audio.size / 16000 < 3.0
@@ -126,8 +128,8 @@ def _drawn_voices(monkeypatch, **options) -> dict[str, list[str]]:
     return drawn
 
 
-def test_excluding_the_newer_rhvoice_voices_draws_the_voices_of_earlier_corpora(monkeypatch):
-    older = _drawn_voices(monkeypatch, exclude=(Voice("rhvoice", "lyubov"), Voice("rhvoice", "evgeniy-eng")))
+def test_excluding_the_newer_voices_draws_the_voices_of_earlier_corpora(monkeypatch):
+    older = _drawn_voices(monkeypatch, exclude=tuple(parse_voice(v) for v in EARLIER_CORPORA_EXCLUDE))
     assert older == {  # what the five-engine corpora of renders 9-15 drew for this seed
         "train": ["flite:kal16", "mbrola:us1", "mbrola:us1", "flite:kal", "espeak:en-gb-x-gbcwmd+edward",
                   "flite:kal16", "flite:slt", "mbrola:us1"],
@@ -150,7 +152,7 @@ def test_flite_pitch_is_drawn_per_utterance():
 
 
 def test_speak_all_makes_an_evaluation_set(tmp_path):
-    from pipelines.synthesize_speech import parse_voice, speak_all
+    from pipelines.synthesize_speech import speak_all
 
     voices = [parse_voice("flite:slt"), parse_voice("espeak:en-us+f2")]
     manifest = speak_all(["Call mom.", "stop the timer"], voices, tmp_path, "mini", workers=1)
@@ -164,7 +166,7 @@ def test_speak_all_makes_an_evaluation_set(tmp_path):
 
 @pytest.mark.skipif(not shutil.which("text2wave"), reason="festival is not installed (evaluation sets only)")
 def test_festival_voices_speak_evaluation_sets_only(tmp_path):
-    from pipelines.synthesize_speech import parse_voice, speak_all
+    from pipelines.synthesize_speech import speak_all
 
     voice = parse_voice("festival:kal_diphone")
     assert voice.held_out and voice not in all_voices()
