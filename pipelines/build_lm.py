@@ -2,6 +2,7 @@
 
     python -m pipelines.build_lm data/speech/train.csv --out saved_models/speech-en/lm.arpa.gz --order 3
     python -m pipelines.build_lm fortunes --exclude data/speech/valid_heldout.csv --out lm.arpa.gz
+    python -m pipelines.build_lm fortunes wordnet --exclude data/speech/valid_heldout.csv --out lm.arpa.gz
     python -m pipelines.build_lm fortunes --model saved_models/ink-en \
         --exclude-containing data/ink/valid_heldout.csv --out data/lm/ink.arpa.gz
 
@@ -24,13 +25,18 @@ from recognizer.vocab import Vocabulary
 
 def read_sentences(sources: list[str], vocab: Vocabulary) -> list[str]:
     """Normalised sentences from CSV manifests (their transcripts), plain text files (one per
-    line) or ``fortunes`` (every sentence of Debian's fortunes collection)."""
+    line), ``fortunes`` (every sentence of Debian's fortunes collection) or ``wordnet`` (WordNet's usage
+    examples)."""
     sentences = []
     for source in sources:
         if source == "fortunes":
             from pipelines.text_corpus import fortune_sentences
 
             lines = fortune_sentences()
+        elif source == "wordnet":
+            from pipelines.text_corpus import wordnet_examples
+
+            lines = wordnet_examples()
         elif source.endswith(".csv"):
             lines = [u.transcript for u in read_manifest(source)]
         else:
@@ -58,7 +64,7 @@ def containing_any(sentences: list[str], parts: set[str]) -> set[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sources", nargs="+", help="CSV manifests, text files or 'fortunes'")
+    parser.add_argument("sources", nargs="+", help="CSV manifests, text files, 'fortunes' or 'wordnet'")
     parser.add_argument("--out", type=Path, required=True, help="ARPA file (.arpa or .arpa.gz)")
     parser.add_argument("--order", type=int, default=3)
     parser.add_argument("--model", help="model whose vocabulary normalises the text (default: English speech)")
@@ -68,8 +74,11 @@ def main(argv=None) -> int:
                         help="sources of text lines: every sentence holding one of them is left out")
     args = parser.parse_args(argv)
     vocab = read_spec(args.model).vocabulary if args.model else Vocabulary()
-    sentences = read_sentences(args.sources, vocab)
-    excluded = set(read_sentences(args.exclude, vocab))
+    try:
+        sentences = read_sentences(args.sources, vocab)
+        excluded = set(read_sentences(args.exclude, vocab))
+    except OSError as error:  # a missing text source: one line, no traceback
+        parser.error(str(error))
     excluded |= containing_any(sentences, set(read_sentences(args.exclude_containing, vocab)))
     sentences = [s for s in sentences if s not in excluded]
     lm = NGramLM.train(sentences, order=args.order)

@@ -1,8 +1,11 @@
-"""English text for synthetic corpora: sentences from Debian's fortunes plus short commands.
+"""English text for synthetic corpora and language models: Debian's fortunes, WordNet's usage
+examples and short commands.
 
 The fortunes collection (Debian package ``fortunes``) is a broad-vocabulary source of
 real English: quotes, jokes, definitions, literature.  Sentences are cut at sentence
-punctuation and kept when they normalise to a sensible length.
+punctuation and kept when they normalise to a sensible length.  WordNet (Debian package
+``wordnet-base``) shows most of its word senses in use, in some 48,000 short everyday sentences
+("Pepper makes me sneeze"): plain spoken English that the fortunes have little of.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import re
 from pathlib import Path
 
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
+WORDNET_DIR = Path("/usr/share/wordnet")
+_WORDNET_EXAMPLE = re.compile(r'"([^"]+)"')
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
 COMMAND_VERBS = ("turn on", "turn off", "open", "close", "start", "stop", "play", "pause",
@@ -46,6 +51,25 @@ def fortune_sentences(directory: Path = FORTUNE_DIR) -> list[str]:
                 if sentence and _looks_like_prose(sentence) and sentence not in seen:
                     seen.add(sentence)
                     out.append(sentence)
+    return out
+
+
+def wordnet_examples(directory: Path = WORDNET_DIR) -> list[str]:
+    """The usage examples of WordNet's synsets (the quoted parts of each gloss), de-duplicated, in
+    file order; FileNotFoundError when WordNet's data files are not installed."""
+    paths = [directory / f"data.{part}" for part in ("noun", "verb", "adj", "adv")]
+    if not all(p.exists() for p in paths):
+        raise FileNotFoundError(f"WordNet's data files are not in {directory} (Debian package wordnet-base)")
+    seen, out = set(), []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("  ") or " | " not in line:  # the licence header, or a synset without a gloss
+                continue
+            for example in _WORDNET_EXAMPLE.findall(line.split(" | ", 1)[1]):
+                example = " ".join(example.split())
+                if example and example not in seen:
+                    seen.add(example)
+                    out.append(example)
     return out
 
 

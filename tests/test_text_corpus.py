@@ -1,0 +1,45 @@
+import pytest
+
+from pipelines import text_corpus
+from pipelines.build_lm import main as build_lm, read_sentences
+from pipelines.text_corpus import fortune_sentences, wordnet_examples
+from recognizer.vocab import Vocabulary
+
+LICENCE = "  1 This software and database is being provided to you, the LICENSEE, by  \n"
+
+
+def write_wordnet(folder):
+    folder.mkdir()
+    (folder / "data.noun").write_text(
+        LICENCE + '00001740 03 n 01 entity 0 003 ~ 00001930 n 0000 | that which is perceived to exist\n'
+        '02084071 05 n 01 dog 0 | a member of the genus Canis; "the dog barked all night"; '
+        '"the dog  barked all night"\n')
+    (folder / "data.verb").write_text(LICENCE + '00003142 29 v 01 exhale 0 | expel air; "Exhale when you lift the '
+                                      'weight"; "the dog barked all night"\n')
+    (folder / "data.adj").write_text(LICENCE)
+    (folder / "data.adv").write_text("")
+
+
+def test_wordnet_examples_are_the_quoted_usage_examples_once_each(tmp_path):
+    write_wordnet(tmp_path / "wordnet")
+    assert wordnet_examples(tmp_path / "wordnet") == ["the dog barked all night", "Exhale when you lift the weight"]
+
+
+def test_missing_wordnet_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="wordnet-base"):
+        wordnet_examples(tmp_path)
+
+
+def test_build_lm_reads_wordnet_and_a_missing_source_is_one_line(tmp_path, monkeypatch, capsys):
+    write_wordnet(tmp_path / "wordnet")
+    monkeypatch.setattr(text_corpus, "wordnet_examples", lambda: wordnet_examples(tmp_path / "wordnet"))
+    assert read_sentences(["wordnet"], Vocabulary()) == ["the dog barked all night", "exhale when you lift the weight"]
+    with pytest.raises(SystemExit) as exit_info:
+        build_lm([str(tmp_path / "missing.txt"), "--out", str(tmp_path / "lm.arpa")])
+    assert exit_info.value.code == 2 and "missing.txt" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_fortune_sentences_are_cut_at_sentence_ends_and_keep_prose_only(tmp_path):
+    (tmp_path / "wisdom.u8").write_text("Look before you leap.  He who hesitates is lost!\n%\n"
+                                        "| a | table |\n%\nLook before you leap.\n")
+    assert fortune_sentences(tmp_path) == ["Look before you leap.", "He who hesitates is lost!"]
