@@ -36,7 +36,7 @@ import soundfile as sf
 
 from pipelines.data import SPLITS
 from pipelines.parallel import parallel_map
-from pipelines.text_corpus import split_texts
+from pipelines.text_corpus import split_texts, wordnet_texts
 from recognizer.audio import SAMPLE_RATE, resample
 from recognizer.vocab import Vocabulary
 
@@ -154,7 +154,7 @@ def write_manifest(path: Path, rows) -> None:
 
 def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: int = 2,
                  render_seed: int | None = None, only: tuple[str, ...] = SPLITS,
-                 engines: tuple[str, ...] = ENGINES, exclude: tuple[Voice, ...] = ()) -> dict:
+                 engines: tuple[str, ...] = ENGINES, exclude: tuple[Voice, ...] = (), wordnet: int = 0) -> dict:
     """Synthesize train / valid_seen / valid_heldout splits; returns manifest paths.
 
     ``seed`` chooses the texts and their splits; ``render_seed`` (default: ``seed``) the voices,
@@ -164,10 +164,13 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
     in minutes, without the training set).  A third of the utterances are flite's, a third
     Pico's, RHVoice's or MBROLA's (any of their voices alike), the rest espeak's; with
     ``engines=("espeak", "flite")`` a third flite and two thirds espeak, as in earlier releases.
-    ``exclude`` leaves these voices out (every other draw then follows from the smaller pools)."""
-    texts = split_texts(Vocabulary().normalize, {"train": count, "valid_seen": valid_count,
-                                                 "valid_heldout": valid_count}, seed,
+    ``exclude`` leaves these voices out (every other draw then follows from the smaller pools).
+    ``wordnet`` adds that many of WordNet's usage examples to the training split, after the ``count``
+    texts and with their voices drawn last, so every other utterance is the one a run without them makes."""
+    normalize = Vocabulary().normalize
+    texts = split_texts(normalize, {"train": count, "valid_seen": valid_count, "valid_heldout": valid_count}, seed,
                         held_back=("valid_seen", "valid_heldout"))
+    extra = wordnet_texts(normalize, wordnet, seed, exclude=texts["valid_seen"] + texts["valid_heldout"])
     voice_seed = seed if render_seed is None else render_seed
     rng = random.Random(voice_seed)
     unknown = [v.group for v in exclude if v not in all_voices()]
@@ -194,6 +197,7 @@ def build_corpus(out: Path, count: int, valid_count: int, seed: int, workers: in
         "valid_seen": [(t, pick(*train_pools)) for t in texts["valid_seen"]],
         "valid_heldout": [(t, pick(*held_pools)) for t in texts["valid_heldout"]],
     }
+    splits["train"] += [(t, pick(*train_pools)) for t in extra]
     manifests = {}
     for name, items in splits.items():
         if name not in only:
@@ -242,6 +246,9 @@ def main(argv=None) -> int:
     parser.add_argument("--exclude-voices", default="", metavar="VOICES",
                         help="leave these voices out of the corpus (comma-separated engine:name); 'earlier': "
                         "the voices added in December 2026 (the five-synthesizer corpora built before then)")
+    parser.add_argument("--wordnet", type=int, default=0, metavar="N",
+                        help="add N of WordNet's everyday usage examples to the training split (Debian "
+                        "wordnet-base); the other utterances stay those of a run without them")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--texts", type=Path, help="instead of a corpus: speak each line of this file ...")
     parser.add_argument("--voices", default="flite:kal,flite:kal16,flite:awb,flite:rms,flite:slt",
@@ -257,8 +264,8 @@ def main(argv=None) -> int:
         names = EARLIER_CORPORA_EXCLUDE if args.exclude_voices == "earlier" else args.exclude_voices.split(",")
         exclude = tuple(parse_voice(v) for v in names if v)
         manifests = build_corpus(args.out, args.count, args.valid_count, args.seed, args.workers,
-                                 args.render_seed, tuple(args.splits), tuple(args.engines), exclude)
-    except ValueError as error:
+                                 args.render_seed, tuple(args.splits), tuple(args.engines), exclude, args.wordnet)
+    except (OSError, ValueError) as error:
         parser.error(str(error))
     for name, path in manifests.items():
         print(f"{name}: {path}")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
 WORDNET_DIR = Path("/usr/share/wordnet")
+EVALUATION_TEXTS = tuple(Path(__file__).parent / "texts" / name
+                         for name in ("everyday.txt", "commands.txt", "command_phrases.txt"))
 _WORDNET_EXAMPLE = re.compile(r'"([^"]+)"')
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
@@ -83,6 +85,22 @@ def sentence_pool(normalize, seed: int, min_words: int = 1, max_words: int = 18)
     texts = sorted({norm for norm in map(normalize, fortune_sentences()) if min_words <= len(norm.split()) <= max_words})
     random.Random(seed).shuffle(texts)
     return texts
+
+
+def wordnet_texts(normalize, count: int, seed: int, exclude=(), min_words: int = 2,
+                  max_words: int = 18) -> list[str]:
+    """``count`` normalised WordNet usage examples in a seeded order, none of them in ``exclude``
+    (validation texts) or in the evaluation texts of ``pipelines/texts``."""
+    if count <= 0:
+        return []
+    banned = set(exclude) | {normalize(line) for path in EVALUATION_TEXTS
+                             for line in path.read_text(encoding="utf-8").splitlines()}
+    texts = sorted({norm for norm in map(normalize, wordnet_examples())
+                    if min_words <= len(norm.split()) <= max_words and norm not in banned})
+    random.Random(f"{seed}:wordnet").shuffle(texts)
+    if len(texts) < count:
+        raise ValueError(f"only {len(texts)} WordNet examples are usable, not {count}")
+    return texts[:count]
 
 
 def split_texts(normalize, sizes: dict[str, int], seed: int, command_share: float = 0.05,

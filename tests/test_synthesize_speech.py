@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from pipelines.data import read_manifest
-from pipelines.synthesize_speech import (EARLIER_CORPORA_EXCLUDE, ENGINES, HELD_OUT, Voice, all_voices, build_corpus,
-                                         parse_voice, synthesize)
+from pipelines.synthesize_speech import (
+    EARLIER_CORPORA_EXCLUDE,
+    ENGINES,
+    HELD_OUT,
+    Voice,
+    all_voices,
+    build_corpus,
+    parse_voice,
+    synthesize,
+)
 from pipelines.text_corpus import COMMAND_OBJECTS, COMMAND_VERBS, split_texts
 from recognizer.audio import load_audio
 from recognizer.vocab import Vocabulary
@@ -116,16 +124,21 @@ def test_espeak_and_flite_alone_draw_the_voices_of_earlier_releases(tmp_path):
         "valid_heldout": ["espeak:en-us+f4", "espeak:en-gb-scotland+shelby"]}
 
 
-def _drawn_voices(monkeypatch, **options) -> dict[str, list[str]]:
-    """The voices build_corpus draws for each split, without synthesizing."""
+def _drawn_items(monkeypatch, **options) -> dict[str, list[tuple[str, str]]]:
+    """The (text, voice) pairs build_corpus draws for each split, without synthesizing."""
     import pipelines.synthesize_speech as module
 
     drawn = {}
     monkeypatch.setattr(module, "parallel_map", lambda job, jobs, name, workers: drawn.setdefault(
-        name, [voice.group for _, voice, *_ in jobs]) and [])
+        name, [(text, voice.group) for _, voice, text, *_ in jobs]) and [])
     monkeypatch.setattr(module, "write_manifest", lambda path, rows: None)
     module.build_corpus(Path("unused"), count=8, valid_count=2, seed=3, workers=1, **options)
     return drawn
+
+
+def _drawn_voices(monkeypatch, **options) -> dict[str, list[str]]:
+    """The voices build_corpus draws for each split, without synthesizing."""
+    return {name: [voice for _, voice in items] for name, items in _drawn_items(monkeypatch, **options).items()}
 
 
 def test_excluding_the_newer_voices_draws_the_voices_of_earlier_corpora(monkeypatch):
@@ -137,6 +150,17 @@ def test_excluding_the_newer_voices_draws_the_voices_of_earlier_corpora(monkeypa
     assert _drawn_voices(monkeypatch) != older
     with pytest.raises(ValueError, match="rhvoice:nobody"):
         _drawn_voices(monkeypatch, exclude=(Voice("rhvoice", "nobody"),))
+
+
+def test_wordnet_examples_join_the_training_split_and_change_no_other_utterance(monkeypatch):
+    from pipelines import text_corpus
+
+    monkeypatch.setattr(text_corpus, "wordnet_examples", lambda: ["Pepper makes me sneeze", "hold your breath"])
+    without, with_wordnet = _drawn_items(monkeypatch), _drawn_items(monkeypatch, wordnet=2)
+    assert with_wordnet["train"][:8] == without["train"] and len(with_wordnet["train"]) == 10
+    assert {text for text, _ in with_wordnet["train"][8:]} == {"pepper makes me sneeze", "hold your breath"}
+    assert with_wordnet["valid_seen"] == without["valid_seen"]
+    assert with_wordnet["valid_heldout"] == without["valid_heldout"]
 
 
 def test_flite_pitch_is_drawn_per_utterance():

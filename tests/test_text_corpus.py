@@ -1,8 +1,9 @@
 import pytest
 
 from pipelines import text_corpus
-from pipelines.build_lm import main as build_lm, read_sentences
-from pipelines.text_corpus import fortune_sentences, wordnet_examples
+from pipelines.build_lm import main as build_lm
+from pipelines.build_lm import read_sentences
+from pipelines.text_corpus import fortune_sentences, wordnet_examples, wordnet_texts
 from recognizer.vocab import Vocabulary
 
 LICENCE = "  1 This software and database is being provided to you, the LICENSEE, by  \n"
@@ -43,3 +44,19 @@ def test_fortune_sentences_are_cut_at_sentence_ends_and_keep_prose_only(tmp_path
     (tmp_path / "wisdom.u8").write_text("Look before you leap.  He who hesitates is lost!\n%\n"
                                         "| a | table |\n%\nLook before you leap.\n")
     assert fortune_sentences(tmp_path) == ["Look before you leap.", "He who hesitates is lost!"]
+
+
+def test_wordnet_texts_are_seeded_and_never_an_evaluation_or_validation_text(monkeypatch):
+    examples = ["The game ended in a draw", "Pepper makes me sneeze", "stop the timer", "she sighed sadly",
+                "hold your breath", "sneeze"]
+    monkeypatch.setattr(text_corpus, "wordnet_examples", lambda: examples)
+    normalize = Vocabulary().normalize
+    texts = wordnet_texts(normalize, 2, seed=0, exclude=["she sighed sadly"])
+    assert texts == wordnet_texts(normalize, 2, seed=0, exclude=["she sighed sadly"])
+    orders = {tuple(wordnet_texts(normalize, 3, seed=s)) for s in range(8)}  # the seed orders them
+    assert len(orders) > 1 and all(set(o) == {"pepper makes me sneeze", "hold your breath", "she sighed sadly"}
+                                   for o in orders)
+    usable = {"pepper makes me sneeze", "hold your breath"}  # everyday.txt, a validation text, one word left out
+    assert set(texts) == usable and wordnet_texts(normalize, 0, seed=0) == []
+    with pytest.raises(ValueError, match="only 2 WordNet examples"):
+        wordnet_texts(normalize, 3, seed=0, exclude=["she sighed sadly"])
