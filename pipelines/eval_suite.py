@@ -29,10 +29,16 @@ INK_SPLITS = ("--count", "12000", "--valid-count", "400", "--seed", "0", "--spli
 
 @dataclass(frozen=True)
 class EvalSet:
-    """A folder of evaluation data and the corpus-builder arguments that make it (``{data}``: --data)."""
+    """A folder of evaluation data and the builder (a module of ``pipelines``) and arguments that make it
+    (``{data}``: --data)."""
     modality: str
     manifest: str  # the manifest whose presence means the set is built, relative to --data
     argv: tuple[str, ...]
+    builder: str = ""  # default: synthesize_speech or synthesize_ink, by modality
+
+    @property
+    def module(self) -> str:
+        return self.builder or ("synthesize_speech" if self.modality == "speech" else "synthesize_ink")
 
 
 def _spoken(name: str, texts: str, voices: str) -> EvalSet:
@@ -50,6 +56,7 @@ EVAL_SETS = (
     _spoken("everyday_new_engines", "everyday.txt", "pico:en-GB,rhvoice:bdl,mbrola:us2"),
     _spoken("everyday_accented", "everyday.txt", "mbrola:fr4-en,mbrola:pl1-en"),
     _spoken("commands", "commands.txt", f"{FESTIVAL},flite:rms,{HELD_OUT_ESPEAK}"),
+    EvalSet("speech", "real/asterisk.csv", ("--out", "{data}/real"), "asterisk_prompts"),  # recorded speech
     EvalSet("ink", "ink/valid_heldout.csv", ("--out", "{data}/ink", *INK_SPLITS, "--fonts", "hershey")),
     EvalSet("ink", "ink-r7/valid_heldout.csv", ("--out", "{data}/ink-r7", *INK_SPLITS, "--fonts", "hershey",
                                                 "--render-seed", "7")),
@@ -85,6 +92,7 @@ MEASURES = (
     *_both("commands_open", "speech", "eval/commands.csv"),
     Measure("commands_phrases", "speech", "eval/commands.csv", True, phrases="command_phrases.txt"),
     Measure("commands_phrases_noise15", "speech", "eval/commands.csv", True, 15.0, "command_phrases.txt"),
+    *_both("real_asterisk", "speech", "real/asterisk.csv"),
     *_both("valid_heldout_fonts", "ink", "ink/valid_heldout.csv"),
     *_both("heldout_fonts_render7", "ink", "ink-r7/valid_heldout.csv"),
     *_both("valid_seen_fonts", "ink", "ink/valid_seen.csv"),
@@ -97,12 +105,11 @@ EXACT_COUNTS = {"open": "commands_open", "open_lm": "commands_open_lm", "phrases
                 "phrases_noise15": "commands_phrases_noise15"}  # metadata's commands_exact: files read exactly
 
 
-def _builder(modality: str):
-    if modality == "speech":
-        from pipelines.synthesize_speech import main
-    else:
-        from pipelines.synthesize_ink import main
-    return main
+def _builder(module: str):
+    """The ``main`` of ``pipelines.<module>``."""
+    import importlib
+
+    return importlib.import_module(f"pipelines.{module}").main
 
 
 def build(modality: str, data: Path, builder=_builder, log=None) -> list[str]:
@@ -114,7 +121,7 @@ def build(modality: str, data: Path, builder=_builder, log=None) -> list[str]:
             print(f"present: {data / eval_set.manifest}", file=log, flush=True)
             continue
         print(f"building: {data / eval_set.manifest}", file=log, flush=True)
-        builder(modality)([arg.replace("{data}", str(data)) for arg in eval_set.argv])
+        builder(eval_set.module)([arg.replace("{data}", str(data)) for arg in eval_set.argv])
         built.append(eval_set.manifest)
     return built
 

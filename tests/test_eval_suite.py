@@ -29,9 +29,13 @@ def test_build_makes_only_the_missing_sets(tmp_path):
     calls = []
     (tmp_path / "speech").mkdir()
     (tmp_path / "speech" / "valid_heldout.csv").write_text("")
-    built = build("speech", tmp_path, builder=lambda modality: calls.append, log=io.StringIO())
+    modules = []
+    built = build("speech", tmp_path, builder=lambda module: modules.append(module) or calls.append,
+                  log=io.StringIO())
     assert "speech/valid_heldout.csv" not in built and "eval/commands.csv" in built
     assert len(calls) == len(built) == sum(s.modality == "speech" for s in EVAL_SETS) - 1
+    assert modules[built.index("real/asterisk.csv")] == "asterisk_prompts"
+    assert {modules[i] for i, m in enumerate(built) if m != "real/asterisk.csv"} == {"synthesize_speech"}
     commands = calls[built.index("eval/commands.csv")]
     assert commands[commands.index("--out") + 1] == f"{tmp_path}/eval" and "festival:kal_diphone" in commands[3]
 
