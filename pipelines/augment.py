@@ -1,4 +1,5 @@
-"""Waveform augmentation (noise, reverberation, speed, vocal tract length, channel, gain) and SpecAugment."""
+"""Waveform augmentation (noise, reverberation, speed, vocal tract length, channel, gain, telephone line)
+and SpecAugment."""
 
 from __future__ import annotations
 
@@ -89,6 +90,20 @@ def band_limit(audio: np.ndarray, rng: np.random.Generator, sample_rate: int = 1
     return sosfilt(sos, audio).astype(np.float32)
 
 
+def telephone(audio: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
+    """A telephone line: resampled to 8 kHz (nothing above 4 kHz survives), coded as 8-bit G.711
+    mu-law and resampled back to ``sample_rate``."""
+    import librosa
+    from scipy.signal import resample_poly
+
+    factor = sample_rate // 8000
+    narrow = resample_poly(audio, 1, factor)
+    peak = max(float(np.abs(narrow).max()), 1e-9)
+    coded = librosa.mu_compress(np.clip(narrow / peak, -1.0, 1.0), mu=255, quantize=True)
+    wide = resample_poly(librosa.mu_expand(coded, mu=255, quantize=True) * peak, factor, 1)
+    return np.pad(wide, (0, max(0, audio.size - wide.size)))[:audio.size].astype(np.float32)
+
+
 def babble_noise(voices: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
     """Several talkers at once: each recording (tiled to ``n`` samples, started at a random
     point) scaled to unit RMS, summed, and the sum scaled to unit RMS."""
@@ -105,7 +120,8 @@ def babble_noise(voices: list[np.ndarray], n: int, rng: np.random.Generator) -> 
 
 def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble=None) -> np.ndarray:
     """A random chain: speed, vocal tract length, reverberation, channel, noise
-    (white/pink/brown/babble) and gain.
+    (white/pink/brown/babble), gain and (drawn last, so the other draws are those of the chain
+    without it; since speech-en stage 19) a telephone line.
 
     ``babble`` is a list of other recordings, or a function returning one (called only when
     babble is the noise drawn, so nothing is read otherwise); without it no babble is drawn."""
@@ -125,7 +141,9 @@ def augment_waveform(audio: np.ndarray, rng: np.random.Generator, babble=None) -
         else:
             noise = colored_noise(rng, audio.size, kind)
         audio = add_noise(audio, noise, rng.uniform(0, 30))
-    audio = audio * rng.uniform(0.2, 1.5)
+    audio = np.clip(audio * rng.uniform(0.2, 1.5), -1.0, 1.0)
+    if rng.random() < 0.15:
+        audio = telephone(audio)
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
 
 

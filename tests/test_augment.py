@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from pipelines.augment import (add_noise, augment_waveform, babble_noise, band_limit, change_speed, colored_noise,
-                               reverberate, spec_augment)
+from pipelines.augment import (
+    add_noise,
+    augment_waveform,
+    babble_noise,
+    band_limit,
+    change_speed,
+    colored_noise,
+    reverberate,
+    spec_augment,
+    telephone,
+)
 
 
 def snr_db(clean, mixed):
@@ -70,6 +79,20 @@ def test_band_limit_keeps_speech_band_and_cuts_the_edges():
         assert power[40:80].mean() < 0.5 * power[1500:3000].mean()  # 20-40 Hz is cut
 
 
+def test_telephone_keeps_the_narrow_band_and_nothing_above_4_khz():
+    noise = colored_noise(np.random.default_rng(6), 32001, "white") * 0.3
+    out = telephone(noise)
+    power = np.abs(np.fft.rfft(out[:32000])) ** 2 / np.abs(np.fft.rfft(noise[:32000])) ** 2  # bin k is k / 2 Hz
+    assert out.shape == noise.shape and out.dtype == np.float32
+    assert 0.7 < power[1000:6000].mean() < 1.3  # 0.5-3 kHz passes
+    assert power[8800:16000].mean() < 0.02  # 4.4-8 kHz is gone
+    from scipy.signal import resample_poly
+
+    line = resample_poly(resample_poly(noise, 1, 2), 2, 1)[:noise.size]  # the band without the 8-bit coding
+    snr = 10 * np.log10(np.sum(line ** 2) / np.sum((out - line) ** 2))
+    assert 25 < snr < 45  # mu-law's quantization noise, about 38 dB below the signal
+
+
 def test_augment_is_seeded_clipped_and_reads_babble_only_when_drawn():
     audio = np.random.default_rng(5).uniform(-0.9, 0.9, 8000).astype(np.float32)
     calls = []
@@ -83,6 +106,8 @@ def test_augment_is_seeded_clipped_and_reads_babble_only_when_drawn():
     assert 0 < len(calls) < 40  # babble is one of four noises, drawn for some seeds only
     again = augment_waveform(audio, np.random.default_rng(7), babble=talkers)
     assert np.array_equal(outputs[7], again)
+    high = [np.abs(np.fft.rfft(o))[2200:].mean() / np.abs(np.fft.rfft(o))[200:1500].mean() for o in outputs]
+    assert 0 < sum(h < 0.05 for h in high) < 20  # a telephone line for some seeds: nothing above 4.4 kHz
 
 
 def test_spec_augment_masks_bands_and_frames_inside_each_length():
