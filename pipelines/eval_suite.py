@@ -8,8 +8,10 @@ scores a model directory on all of them (the figures under ``evaluation`` in its
 ``run`` writes ``evaluation.json`` into ``--out`` after every measure and skips the measures it
 already holds, so an interrupted run goes on where it stopped. ``--compare`` prints the figures of
 another model (its metadata.json) beside the new ones; ``--write-metadata`` stores the results
-in the model's metadata.json. Every set is synthetic and held out of training by voice or font
-(see ``pipelines.synthesize_speech`` and ``pipelines.ink_fonts``).
+in the model's metadata.json. Every set is held out of training: synthetic voices and fonts never
+trained on (see ``pipelines.synthesize_speech`` and ``pipelines.ink_fonts``) and real recordings
+(``pipelines.asterisk_prompts``). A set that cannot be built (a Debian package missing) is
+reported in one line and the others are still built.
 """
 
 from __future__ import annotations
@@ -112,18 +114,26 @@ def _builder(module: str):
     return importlib.import_module(f"pipelines.{module}").main
 
 
-def build(modality: str, data: Path, builder=_builder, log=None) -> list[str]:
-    """Build the evaluation sets of ``modality`` that ``data`` lacks; returns their manifests."""
+def build(modality: str, data: Path, builder=_builder, log=None) -> tuple[list[str], list[str]]:
+    """Build the evaluation sets of ``modality`` that ``data`` lacks; returns the manifests built and
+    those that failed (each reported in one line on ``log``)."""
     log = log or sys.stderr
-    built = []
+    built, failed = [], []
     for eval_set in (s for s in EVAL_SETS if s.modality == modality):
         if (data / eval_set.manifest).exists():
             print(f"present: {data / eval_set.manifest}", file=log, flush=True)
             continue
         print(f"building: {data / eval_set.manifest}", file=log, flush=True)
-        builder(eval_set.module)([arg.replace("{data}", str(data)) for arg in eval_set.argv])
-        built.append(eval_set.manifest)
-    return built
+        try:
+            status = builder(eval_set.module)([arg.replace("{data}", str(data)) for arg in eval_set.argv])
+        except SystemExit as error:  # the builder's own one-line error is already on stderr
+            status = error.code
+        except (OSError, ValueError) as error:
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            print(f"error: {eval_set.manifest}: {message}", file=log, flush=True)
+            status = 1
+        (failed if status else built).append(eval_set.manifest)
+    return built, failed
 
 
 def _rounded(rates: dict) -> dict:
@@ -228,8 +238,7 @@ def main(argv=None) -> int:
     run_parser.add_argument("--write-metadata", action="store_true", help="store the results in metadata.json")
     args = parser.parse_args(argv)
     if args.command == "build":
-        build(args.modality, args.data)
-        return 0
+        return 1 if build(args.modality, args.data)[1] else 0
     try:
         results, failed = run(str(args.model), args.data, args.out, args.only)
     except (OSError, ValueError) as error:  # not a model directory, an unknown measure

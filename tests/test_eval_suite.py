@@ -30,8 +30,9 @@ def test_build_makes_only_the_missing_sets(tmp_path):
     (tmp_path / "speech").mkdir()
     (tmp_path / "speech" / "valid_heldout.csv").write_text("")
     modules = []
-    built = build("speech", tmp_path, builder=lambda module: modules.append(module) or calls.append,
-                  log=io.StringIO())
+    built, failed = build("speech", tmp_path, builder=lambda module: modules.append(module) or calls.append,
+                          log=io.StringIO())
+    assert failed == []
     assert "speech/valid_heldout.csv" not in built and "eval/commands.csv" in built
     assert len(calls) == len(built) == sum(s.modality == "speech" for s in EVAL_SETS) - 1
     assert modules[built.index("real/asterisk.csv")] == "asterisk_prompts"
@@ -85,3 +86,20 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     # a missing set: one line naming it, the status non-zero
     assert main(["run", str(model), "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--only", "heldout"]) == 1
     assert "heldout: " in capsys.readouterr().err
+
+
+def test_a_set_that_cannot_be_built_is_reported_and_the_others_are_built(tmp_path):
+    log = io.StringIO()
+
+    def builder(module):
+        def main(argv):
+            if module == "asterisk_prompts":
+                raise SystemExit(2)  # as argparse's parser.error does, after its one line
+            if "everyday_festival" in argv:
+                raise OSError("text2wave: not found")
+            return 0
+        return main
+
+    built, failed = build("speech", tmp_path, builder=builder, log=log)
+    assert failed == ["eval/everyday_festival.csv", "real/asterisk.csv"] and "eval/commands.csv" in built
+    assert "error: eval/everyday_festival.csv: text2wave: not found" in log.getvalue()
