@@ -77,9 +77,10 @@ def main(argv=None) -> int:
     try:
         sentences = read_sentences(args.sources, vocab)
         excluded = set(read_sentences(args.exclude, vocab))
+        held_out_lines = set(read_sentences(args.exclude_containing, vocab))
     except OSError as error:  # a missing text source: one line, no traceback
         parser.error(str(error))
-    excluded |= containing_any(sentences, set(read_sentences(args.exclude_containing, vocab)))
+    excluded |= containing_any(sentences, held_out_lines)
     sentences = [s for s in sentences if s not in excluded]
     lm = NGramLM.train(sentences, order=args.order)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -240,12 +240,11 @@ def main(argv=None) -> int:
     if args.command == "build":
         return 1 if build(args.modality, args.data)[1] else 0
     try:
+        baseline = json.loads((args.compare / "metadata.json").read_text()).get("evaluation", {}) \
+            if args.compare else None
         results, failed = run(str(args.model), args.data, args.out, args.only)
     except (OSError, ValueError) as error:  # not a model directory, an unknown measure
         parser.error(str(error).splitlines()[0])
-    baseline = None
-    if args.compare:
-        baseline = json.loads((args.compare / "metadata.json").read_text()).get("evaluation", {})
     print(comparison_table(results, baseline), end="")
     if args.write_metadata:
         write_metadata(args.model, results)

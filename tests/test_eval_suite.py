@@ -83,6 +83,9 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith("no speech measure named valid_heldout_fonts")
     with pytest.raises(SystemExit):
         main(["run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
+    with pytest.raises(SystemExit) as exit_info:  # a --compare model that is not there: one line too
+        main(["run", str(model), "--out", str(tmp_path / "o"), "--compare", str(tmp_path / "nowhere")])
+    assert exit_info.value.code == 2 and "nowhere" in capsys.readouterr().err.strip().splitlines()[-1]
     # a missing set: one line naming it, the status non-zero
     assert main(["run", str(model), "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--only", "heldout"]) == 1
     assert "heldout: " in capsys.readouterr().err

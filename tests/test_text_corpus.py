@@ -38,6 +38,11 @@ def test_build_lm_reads_wordnet_and_a_missing_source_is_one_line(tmp_path, monke
     with pytest.raises(SystemExit) as exit_info:
         build_lm([str(tmp_path / "missing.txt"), "--out", str(tmp_path / "lm.arpa")])
     assert exit_info.value.code == 2 and "missing.txt" in capsys.readouterr().err.strip().splitlines()[-1]
+    text = tmp_path / "corpus.txt"
+    text.write_text("turn on the lights\n")
+    with pytest.raises(SystemExit) as exit_info:
+        build_lm([str(text), "--out", str(tmp_path / "lm.arpa"), "--exclude-containing", str(tmp_path / "gone.csv")])
+    assert exit_info.value.code == 2 and "gone.csv" in capsys.readouterr().err.strip().splitlines()[-1]
 
 
 def test_fortune_sentences_are_cut_at_sentence_ends_and_keep_prose_only(tmp_path):
