@@ -57,8 +57,18 @@ def write_ink_manifest(path: str | Path, rows) -> Path:
 
 
 BABBLE_TALKERS = (3, 5)  # fewest and most other training recordings mixed into one babble noise
-AUGMENTATION_VERSION = 5  # part of the cache key: bump when augmentation changes (2: babble, 3: 3-5 talkers,
-# 4: channel band-pass, 5: vocal tract length perturbation)
+
+
+def augmentation_fingerprint() -> str:
+    """A digest of the augmentation code: part of the cache key, so editing it recomputes augmented features.
+
+    (A hand-bumped version number was forgotten once: the telephone line was added but old caches were reused.)
+    """
+    import inspect
+
+    from pipelines import augment
+
+    return hashlib.sha1((inspect.getsource(augment) + repr(BABBLE_TALKERS)).encode()).hexdigest()[:16]
 
 
 def _readable_recordings(paths) -> list[np.ndarray]:
@@ -92,11 +102,11 @@ def cache_features(utterances: list[Utterance], feature_config, vocab: Vocabular
                    modality: str = "speech") -> dict:
     """Compute (or reuse) features for ``utterances``; returns arrays for :func:`make_dataset`.
 
-    The cache key covers the file list, feature parameters, augmentation share and seed,
-    so changing any of them recomputes.
+    The cache key covers the file list, feature parameters, augmentation share and seed and the
+    augmentation code (:func:`augmentation_fingerprint`), so changing any of them recomputes.
     """
     key = hashlib.sha1(json.dumps([[u.path for u in utterances], feature_config.to_dict(), augment_share, seed]
-                                  + ([AUGMENTATION_VERSION] if augment_share else [])).encode()).hexdigest()[:16]
+                                  + ([augmentation_fingerprint()] if augment_share else [])).encode()).hexdigest()[:16]
     cache = Path(cache_dir) / f"features-{key}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as data:

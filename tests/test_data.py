@@ -47,6 +47,31 @@ def test_augmented_cache_is_kept_apart_and_survives_a_bad_talker(tmp_path, monke
     assert talkers and all(1 <= n <= 4 for n in talkers)  # other recordings than the one augmented, unreadable ones skipped
 
 
+def test_editing_the_augmentation_code_recomputes_augmented_features_only(tmp_path, monkeypatch):
+    import pipelines.data
+
+    utterances = read_manifest(manifest_with_a_bad_file(tmp_path))[:2]
+    for _ in range(2):
+        for share in (0.0, 1.0):
+            cache_features(utterances, FeatureConfig(), Vocabulary(), tmp_path / "cache", workers=1, augment_share=share)
+    assert len(list((tmp_path / "cache").glob("features-*.npz"))) == 2
+    monkeypatch.setattr(pipelines.data, "augmentation_fingerprint", lambda: "edited")
+    for share in (0.0, 1.0):
+        cache_features(utterances, FeatureConfig(), Vocabulary(), tmp_path / "cache", workers=1, augment_share=share)
+    assert len(list((tmp_path / "cache").glob("features-*.npz"))) == 3
+
+
+def test_augmentation_fingerprint_follows_the_augment_source(monkeypatch):
+    import inspect
+
+    import pipelines.data
+
+    before = pipelines.data.augmentation_fingerprint()
+    original = inspect.getsource
+    monkeypatch.setattr(inspect, "getsource", lambda obj: original(obj) + "# an edit")
+    assert pipelines.data.augmentation_fingerprint() != before
+
+
 def test_batches_are_padded_to_bucket_boundaries(tmp_path):
     utterances = read_manifest(SAMPLES / "transcripts.csv")
     cached = cache_features(utterances, FeatureConfig(), Vocabulary(), tmp_path / "cache", workers=1)
