@@ -41,20 +41,25 @@ HANDWRITING_TRAIN_FONTS = OUTLINE_TRAIN_FONTS + (
 # scripts, as the held-out Dancing Script and Kristi are, and the print hand of a Japanese font
 HANDWRITING2_TRAIN_FONTS = HANDWRITING_TRAIN_FONTS + (
     "Havana-Regular", "LeckerliOne-Regular", "LobsterTwo-Italic", "kiloji")
+# and one more connected script (Debian's fonts-lobster: Lobster, Lobster Two's bolder ancestor)
+HANDWRITING3_TRAIN_FONTS = HANDWRITING2_TRAIN_FONTS + ("lobster",)
 # the (training, held-out) fonts of each part of a font set, in the order a set joins them
 _HERSHEY = (TRAIN_FONTS, HELD_OUT_FONTS)
 _SVG = (SVG_TRAIN_FONTS, SVG_HELD_OUT_FONTS)
 _OUTLINE = (OUTLINE_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
 _HANDWRITING = (HANDWRITING_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
 _HANDWRITING2 = (HANDWRITING2_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
+_HANDWRITING3 = (HANDWRITING3_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
 # all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
 # outline: the traced handwriting fonts alone; all+outline: the three kinds together; handwriting and
 # all+handwriting: the same with HANDWRITING_TRAIN_FONTS for training, handwriting2 and all+handwriting2 with
-# HANDWRITING2_TRAIN_FONTS (their held-out sets are outline's)
+# HANDWRITING2_TRAIN_FONTS, handwriting3 and all+handwriting3 with HANDWRITING3_TRAIN_FONTS (their held-out sets
+# are outline's)
 _FONT_SET_PARTS = {"all": (_HERSHEY, _SVG), "hershey": (_HERSHEY,), "outline": (_OUTLINE,),
                    "all+outline": (_HERSHEY, _SVG, _OUTLINE), "handwriting": (_HANDWRITING,),
                    "all+handwriting": (_HERSHEY, _SVG, _HANDWRITING), "handwriting2": (_HANDWRITING2,),
-                   "all+handwriting2": (_HERSHEY, _SVG, _HANDWRITING2)}
+                   "all+handwriting2": (_HERSHEY, _SVG, _HANDWRITING2), "handwriting3": (_HANDWRITING3,),
+                   "all+handwriting3": (_HERSHEY, _SVG, _HANDWRITING3)}
 FONT_SETS = tuple(_FONT_SET_PARTS)
 
 

@@ -289,7 +289,7 @@ def main(argv=None) -> int:
                              "releases' corpora); outline: handwriting outline fonts traced to pen strokes; "
                              "all+outline: all three; handwriting, all+handwriting: the same with twelve "
                              "more handwriting fonts for training; handwriting2, all+handwriting2: with four "
-                             "more (three connected scripts)")
+                             "more (three connected scripts); handwriting3, all+handwriting3: and Lobster")
     parser.add_argument("--new-texts", type=int, default=0,
                         help="add this many training lines that no split of --count and --seed holds "
                              "(the validation splits stay the same)")

@@ -4,7 +4,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from pipelines.ink_fonts import (HANDWRITING2_TRAIN_FONTS, HANDWRITING_TRAIN_FONTS, HELD_OUT_FONTS,
+from pipelines.ink_fonts import (HANDWRITING2_TRAIN_FONTS, HANDWRITING3_TRAIN_FONTS, HANDWRITING_TRAIN_FONTS, HELD_OUT_FONTS,
                                  OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS,
                                  TRAIN_FONTS, drawn_text, font_group, font_kind, font_split, render_glyphs, render_word)
 from pipelines.outline_fonts import find_font as find_outline_font
@@ -51,6 +51,10 @@ def test_font_sets_hold_out_whole_fonts_and_outline_fonts_only_when_asked():
     assert set(train) > set(font_split("all+handwriting")[0]) and held == font_split("all+handwriting")[1]
     assert font_split("handwriting2") == (HANDWRITING2_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
     assert not set(train) & set(held)
+    train, held = font_split("all+handwriting3")
+    assert set(train) > set(font_split("all+handwriting2")[0]) and held == font_split("all+handwriting2")[1]
+    assert font_split("handwriting3") == (HANDWRITING3_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
+    assert not set(train) & set(held)
     with pytest.raises(ValueError, match="unknown font set"):
         font_split("comic")
 
@@ -60,11 +64,11 @@ def test_capitals_only_fonts_write_lines_in_capitals():
     assert drawn_text("Call me at 5 pm.", "Kristi") == "Call me at 5 pm."
 
 
-@pytest.mark.skipif(not all(find_outline_font(f) for f in HANDWRITING2_TRAIN_FONTS + OUTLINE_HELD_OUT_FONTS),
+@pytest.mark.skipif(not all(find_outline_font(f) for f in HANDWRITING3_TRAIN_FONTS + OUTLINE_HELD_OUT_FONTS),
                     reason="Debian's handwriting fonts (fonts-kristi, fonts-seto, ...) are not installed")
 def test_every_handwriting_font_draws_every_character_of_the_ink_alphabet():
     characters = INK_ALPHABET.replace(" ", "")
-    for font in HANDWRITING2_TRAIN_FONTS + OUTLINE_HELD_OUT_FONTS:
+    for font in HANDWRITING3_TRAIN_FONTS + OUTLINE_HELD_OUT_FONTS:
         glyphs = render_glyphs(characters, font)
         empty = [c for c, strokes in zip(characters, glyphs) if not strokes]
         assert len(glyphs) == len(characters) and not empty, (font, empty)
