@@ -46,20 +46,16 @@ HANDWRITING3_TRAIN_FONTS = HANDWRITING2_TRAIN_FONTS + ("lobster",)
 # the (training, held-out) fonts of each part of a font set, in the order a set joins them
 _HERSHEY = (TRAIN_FONTS, HELD_OUT_FONTS)
 _SVG = (SVG_TRAIN_FONTS, SVG_HELD_OUT_FONTS)
-_OUTLINE = (OUTLINE_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-_HANDWRITING = (HANDWRITING_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-_HANDWRITING2 = (HANDWRITING2_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-_HANDWRITING3 = (HANDWRITING3_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-# all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly);
-# outline: the traced handwriting fonts alone; all+outline: the three kinds together; handwriting and
-# all+handwriting: the same with HANDWRITING_TRAIN_FONTS for training, handwriting2 and all+handwriting2 with
-# HANDWRITING2_TRAIN_FONTS, handwriting3 and all+handwriting3 with HANDWRITING3_TRAIN_FONTS (their held-out sets
-# are outline's)
-_FONT_SET_PARTS = {"all": (_HERSHEY, _SVG), "hershey": (_HERSHEY,), "outline": (_OUTLINE,),
-                   "all+outline": (_HERSHEY, _SVG, _OUTLINE), "handwriting": (_HANDWRITING,),
-                   "all+handwriting": (_HERSHEY, _SVG, _HANDWRITING), "handwriting2": (_HANDWRITING2,),
-                   "all+handwriting2": (_HERSHEY, _SVG, _HANDWRITING2), "handwriting3": (_HANDWRITING3,),
-                   "all+handwriting3": (_HERSHEY, _SVG, _HANDWRITING3)}
+# all: the Hershey and SVG stroke fonts (hershey alone: the corpora of earlier releases, exactly). Each
+# generation of handwriting outline fonts gives two more sets: NAME, its training fonts alone, and all+NAME,
+# with the stroke fonts; every one holds out OUTLINE_HELD_OUT_FONTS
+_OUTLINE_GENERATIONS = {"outline": OUTLINE_TRAIN_FONTS, "handwriting": HANDWRITING_TRAIN_FONTS,
+                        "handwriting2": HANDWRITING2_TRAIN_FONTS, "handwriting3": HANDWRITING3_TRAIN_FONTS}
+_FONT_SET_PARTS = {"all": (_HERSHEY, _SVG), "hershey": (_HERSHEY,)}
+for _name, _train in _OUTLINE_GENERATIONS.items():
+    _FONT_SET_PARTS[_name] = ((_train, OUTLINE_HELD_OUT_FONTS),)
+    _FONT_SET_PARTS[f"all+{_name}"] = (_HERSHEY, _SVG, (_train, OUTLINE_HELD_OUT_FONTS))
+del _name, _train
 FONT_SETS = tuple(_FONT_SET_PARTS)
 
 

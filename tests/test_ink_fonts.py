@@ -4,9 +4,10 @@ import matplotlib
 import numpy as np
 import pytest
 
-from pipelines.ink_fonts import (HANDWRITING2_TRAIN_FONTS, HANDWRITING3_TRAIN_FONTS, HANDWRITING_TRAIN_FONTS, HELD_OUT_FONTS,
-                                 OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS, SVG_HELD_OUT_FONTS, SVG_TRAIN_FONTS,
-                                 TRAIN_FONTS, drawn_text, font_group, font_kind, font_split, render_glyphs, render_word)
+from pipelines.ink_fonts import (HANDWRITING2_TRAIN_FONTS, HANDWRITING3_TRAIN_FONTS, HANDWRITING_TRAIN_FONTS,
+                                 HELD_OUT_FONTS, OUTLINE_HELD_OUT_FONTS, OUTLINE_TRAIN_FONTS, SVG_HELD_OUT_FONTS,
+                                 SVG_TRAIN_FONTS, TRAIN_FONTS, drawn_text, font_group, font_kind, font_split,
+                                 render_glyphs, render_word)
 from pipelines.outline_fonts import find_font as find_outline_font
 from pipelines.synthesize_ink import INK_ALPHABET
 
@@ -47,14 +48,12 @@ def test_font_sets_hold_out_whole_fonts_and_outline_fonts_only_when_asked():
     assert font_split("handwriting") == (HANDWRITING_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
     assert not {f[:5] for f in HANDWRITING_TRAIN_FONTS if not f.startswith("BecauseWe")} & \
         {f[:5] for f in OUTLINE_HELD_OUT_FONTS}
-    train, held = font_split("all+handwriting2")
-    assert set(train) > set(font_split("all+handwriting")[0]) and held == font_split("all+handwriting")[1]
-    assert font_split("handwriting2") == (HANDWRITING2_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-    assert not set(train) & set(held)
-    train, held = font_split("all+handwriting3")
-    assert set(train) > set(font_split("all+handwriting2")[0]) and held == font_split("all+handwriting2")[1]
-    assert font_split("handwriting3") == (HANDWRITING3_TRAIN_FONTS, OUTLINE_HELD_OUT_FONTS)
-    assert not set(train) & set(held)
+    for earlier, name, fonts in (("handwriting", "handwriting2", HANDWRITING2_TRAIN_FONTS),
+                                 ("handwriting2", "handwriting3", HANDWRITING3_TRAIN_FONTS)):
+        train, held = font_split(f"all+{name}")
+        assert set(train) > set(font_split(f"all+{earlier}")[0]) and held == font_split(f"all+{earlier}")[1]
+        assert font_split(name) == (fonts, OUTLINE_HELD_OUT_FONTS)
+        assert not set(train) & set(held)
     with pytest.raises(ValueError, match="unknown font set"):
         font_split("comic")
 
