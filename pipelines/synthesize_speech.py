@@ -59,6 +59,9 @@ ENGINE_VOICES = {"flite": FLITE_VOICES, "pico": PICO_VOICES, "rhvoice": RHVOICE_
 # the voices added in December 2026: leaving them out rebuilds the five-synthesizer corpora made before
 EARLIER_CORPORA_EXCLUDE = ("rhvoice:lyubov", "rhvoice:evgeniy-eng", *(f"mbrola:{v}" for v in MBROLA_ACCENTED_VOICES))
 ENGINES = ("espeak", *ENGINE_VOICES)  # the synthesizers a training corpus can speak with
+# the Debian packages of the festival voices the evaluation sets speak with (never used for training)
+FESTIVAL_PACKAGES = {"kal_diphone": "festvox-kallpc16k", "ked_diphone": "festvox-kdlpc16k",
+                     "cmu_us_slt_arctic_hts": "festvox-us-slt-hts"}
 
 # flite's mean pitch (Hz) is drawn from these ranges; rms ignores the setting
 FLITE_PITCH = {"kal": (80, 150), "kal16": (80, 150), "awb": (80, 150), "rms": (80, 150), "slt": (130, 230)}
@@ -95,10 +98,14 @@ def all_voices(engines: tuple[str, ...] = ENGINES) -> list[Voice]:
 
 
 def _wav_from(command: list[str], stdin: str | None = None) -> tuple[np.ndarray, int]:
-    """Run a synthesizer whose command ends with its output-file option; the wav it wrote."""
+    """Run a synthesizer whose command ends with its output-file option; the wav it wrote
+    (ValueError with the synthesizer's last words when it wrote none, e.g. an unknown voice)."""
     with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-        subprocess.run([*command, tmp.name], input=stdin.encode() if stdin is not None else None, check=True,
-                       capture_output=True)
+        done = subprocess.run([*command, tmp.name], input=stdin.encode() if stdin is not None else None,
+                              check=True, capture_output=True)
+        if Path(tmp.name).stat().st_size == 0:
+            said = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
+            raise ValueError(f"{' '.join(command[:3])} wrote no audio" + (f": {said[-1]}" if said else ""))
         return sf.read(tmp.name, dtype="float32")
 
 
@@ -110,7 +117,12 @@ def synthesize(voice: Voice, text: str, rng: random.Random) -> np.ndarray:
         wav = subprocess.run(cmd, check=True, capture_output=True).stdout
         audio, rate = sf.read(io.BytesIO(wav), dtype="float32")
     elif voice.engine == "festival":  # evaluation sets only, at the voice's own rate and pitch
-        audio, rate = _wav_from(["text2wave", "-eval", f"(voice_{voice.name})", "-o"], stdin=text)
+        try:
+            audio, rate = _wav_from(["text2wave", "-eval", f"(voice_{voice.name})", "-o"], stdin=text)
+        except ValueError as error:
+            package = FESTIVAL_PACKAGES.get(voice.name)
+            raise ValueError(f"festival voice {voice.name} did not speak ({error})"
+                             + (f"; is Debian's {package} installed?" if package else "")) from None
     elif voice.engine == "pico":  # rate and pitch as Pico's markup, in percent
         marked = f"<speed level='{rng.randint(70, 140)}'><pitch level='{rng.randint(80, 130)}'>{text}</pitch></speed>"
         audio, rate = _wav_from(["pico2wave", "-l", voice.name, "-w"], stdin=marked)
@@ -257,8 +269,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.texts:
         texts = args.texts.read_text().splitlines()
-        voices = [parse_voice(v) for v in args.voices.split(",") if v]
-        print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
+        try:
+            voices = [parse_voice(v) for v in args.voices.split(",") if v]
+            print(speak_all(texts, voices, args.out, args.name, args.seed, args.workers))
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
         return 0
     try:
         names = EARLIER_CORPORA_EXCLUDE if args.exclude_voices == "earlier" else args.exclude_voices.split(",")

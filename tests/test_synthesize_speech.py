@@ -13,6 +13,7 @@ from pipelines.synthesize_speech import (
     Voice,
     all_voices,
     build_corpus,
+    main,
     parse_voice,
     synthesize,
 )
@@ -198,6 +199,19 @@ def test_festival_voices_speak_evaluation_sets_only(tmp_path):
     assert [(u.transcript, u.group) for u in rows] == [("turn on the lights", "festival:kal_diphone")]
     audio = synthesize(voice, "turn on the lights", random.Random(0))
     assert 0.5 < audio.size / 16000 < 3 and np.abs(audio).max() > 0.05
+
+
+@pytest.mark.skipif(not shutil.which("text2wave"), reason="festival is not installed (evaluation sets only)")
+def test_a_festival_voice_not_installed_is_a_one_line_error(tmp_path, capsys):
+    with pytest.raises(ValueError, match="festival voice no_such_voice did not speak .*unbound variable"):
+        synthesize(parse_voice("festival:no_such_voice"), "hello", random.Random(0))
+    texts = tmp_path / "texts.txt"
+    texts.write_text("turn on the lights\n")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--texts", str(texts), "--voices", "festival:no_such_voice", "--out", str(tmp_path), "--workers", "1"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "error: festival voice no_such_voice did not speak" in error
 
 
 def test_command_phrase_file_lists_every_training_command():
