@@ -8,6 +8,8 @@ interruption, even ``kill -9`` (rerun the same command: ``runs/<name>/backup`` h
 checkpoint, optimizer state included, taken each epoch and every
 ``train.checkpoint_every_steps`` steps).  ``--strategy mirrored`` trains on all local GPUs
 (or CPU devices), ``--strategy multiworker`` across machines described by ``TF_CONFIG``.
+Fine-tuning (``train.init_from``) continues the starting model's training history and keeps the
+language model it ships with its tuned decoder settings.
 """
 
 from __future__ import annotations
@@ -37,6 +39,18 @@ from recognizer.vocab import Vocabulary
 def load_sources(specs, data: DataConfig) -> list:
     """All examples of the data source strings ``specs`` (manifests, folders, tfds splits)."""
     return [u for spec in specs for u in load_source(spec, data.cache_dir, data.tfds_data_dir, data.tfds_manual_dir)]
+
+
+def inherited_decoding(directory: Path, metadata: dict) -> tuple[dict, dict]:
+    """What a fine-tuned model keeps of the model it starts from: the language model it ships
+    (``lm.arpa.gz``) and, with it, the decoder settings tuned for it (``decoder`` in its metadata).
+    Returns the metadata entries and the files to write beside the new weights."""
+    from recognizer.recognizer import bundled_lm
+
+    lm = bundled_lm(directory)
+    if lm is None:
+        return {}, {}
+    return ({"decoder": metadata["decoder"]} if "decoder" in metadata else {}), {lm.name: lm.read_bytes()}
 
 
 def training_stages(previous: dict | None, stage: dict) -> dict:
@@ -261,6 +275,7 @@ def train(config: Config) -> Path:
     # every worker restores from worker 0's checkpoint (runs/ on a shared filesystem)
     checkpoint = StepCheckpoint(backup_root / "backup", steps_per_epoch, config.train.checkpoint_every_steps, chief)
     previous_training = None  # the training history of the model fine-tuned from
+    inherited = ({}, {})  # its decoder settings and language model
     with strategy.scope():
         model = build_model(model_config)
         if config.train.init_from:
@@ -269,8 +284,10 @@ def train(config: Config) -> Path:
             source = resolve_model_path(config.train.init_from) / WEIGHTS_FILE
             model.load_weights(source)
             print(f"starting from the weights of {source}", flush=True)
-            previous_training = json.loads((source.parent / METADATA_FILE).read_text()).get("training") \
-                if (source.parent / METADATA_FILE).exists() else None
+            previous = json.loads((source.parent / METADATA_FILE).read_text()) \
+                if (source.parent / METADATA_FILE).exists() else {}
+            previous_training = previous.get("training")
+            inherited = inherited_decoding(source.parent, previous)
         total = steps_per_epoch * config.train.epochs
         floor = min(1.0, config.train.min_learning_rate / config.train.learning_rate)
         schedule = keras.optimizers.schedules.CosineDecay(
@@ -306,9 +323,10 @@ def train(config: Config) -> Path:
             **({"int8_grid": {"scheme": int8_weights.SCHEME, "snapped": "before each validation"}}
                if config.train.int8_grid else {}),
             "export": {"tflite": config.train.tflite_variant},
+            **inherited[0],
         }
         spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
-        return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model)
+        return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model, extra_files=inherited[1])
 
     limit = min(config.train.valid_decode_limit, len(valid_utts))
     callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir, steps_per_epoch,

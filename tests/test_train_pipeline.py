@@ -43,6 +43,11 @@ def test_train_writes_a_loadable_model(tmp_path):
     before = load_keras_model(directory)[1].get_weights()
     import warnings
 
+    # the starting model's language model and decoder settings come along
+    (directory / "lm.arpa").write_text("\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0\thello\n\n\\end\\\n")
+    decoder = {"beam_width": 4, "lm_weight": 0.1}
+    metadata_file = directory / "metadata.json"
+    metadata_file.write_text(json.dumps({**json.loads(metadata_file.read_text()), "decoder": decoder}))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tuned = train(load_config(None, [*overrides, "train.name=tuned", f"train.init_from={directory}",
@@ -57,6 +62,8 @@ def test_train_writes_a_loadable_model(tmp_path):
     # but the last epoch's weights stay in the run folder, to be scored on other sets
     assert json.loads((tmp_path / "runs" / "tuned" / "last.json").read_text())["epoch"] == 1
     assert (tmp_path / "runs" / "tuned" / "last.weights.h5").is_file()
+    assert (tuned / "lm.arpa").read_text() == (directory / "lm.arpa").read_text()
+    assert json.loads((tuned / "metadata.json").read_text())["decoder"] == decoder
     training = json.loads((tuned / "metadata.json").read_text())["training"]
     assert training["best_epoch"] == 0
     # the history goes on from the starting model's: its run, then this one
