@@ -275,7 +275,7 @@ def train(config: Config) -> Path:
     # every worker restores from worker 0's checkpoint (runs/ on a shared filesystem)
     checkpoint = StepCheckpoint(backup_root / "backup", steps_per_epoch, config.train.checkpoint_every_steps, chief)
     previous_training = None  # the training history of the model fine-tuned from
-    inherited = ({}, {})  # its decoder settings and language model
+    inherited_metadata, inherited_files = {}, {}  # its decoder settings and language model
     with strategy.scope():
         model = build_model(model_config)
         if config.train.init_from:
@@ -287,7 +287,7 @@ def train(config: Config) -> Path:
             previous = json.loads((source.parent / METADATA_FILE).read_text()) \
                 if (source.parent / METADATA_FILE).exists() else {}
             previous_training = previous.get("training")
-            inherited = inherited_decoding(source.parent, previous)
+            inherited_metadata, inherited_files = inherited_decoding(source.parent, previous)
         total = steps_per_epoch * config.train.epochs
         floor = min(1.0, config.train.min_learning_rate / config.train.learning_rate)
         schedule = keras.optimizers.schedules.CosineDecay(
@@ -323,10 +323,10 @@ def train(config: Config) -> Path:
             **({"int8_grid": {"scheme": int8_weights.SCHEME, "snapped": "before each validation"}}
                if config.train.int8_grid else {}),
             "export": {"tflite": config.train.tflite_variant},
-            **inherited[0],
+            **inherited_metadata,
         }
         spec = ModelSpec(config.train.modality, features.to_dict(), model_config.to_dict(), vocab, metadata)
-        return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model, extra_files=inherited[1])
+        return save_model_dir(Path(config.train.output_dir) / config.train.name, spec, model, extra_files=inherited_files)
 
     limit = min(config.train.valid_decode_limit, len(valid_utts))
     callbacks = make_callbacks(config, model, valid_ds, vocab, run_dir, steps_per_epoch,
