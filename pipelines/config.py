@@ -52,15 +52,36 @@ class Config:
     vocabulary: dict = field(default_factory=dict)  # Vocabulary fields
 
 
+_TYPE_CHECKS = {  # the field annotations used above (strings: ``from __future__ import annotations``)
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "tuple[str, ...]": lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
+    "None": lambda v: v is None,
+}
+
+
 def _coerce(section_type, values: dict):
     names = {f.name: f for f in fields(section_type)}
     unknown = sorted(set(values) - set(names))
     if unknown:
         raise ValueError(f"unknown {section_type.__name__} keys: {unknown}")
-    return section_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    for key, value in values.items():
+        annotation = names[key].type
+        if not any(_TYPE_CHECKS[part.strip()](value) for part in annotation.split("|")):
+            raise ValueError(f"{section_type.__name__} {key} must be {annotation}, not {value!r}")
+    return section_type(**{k: tuple(v) if isinstance(v, list) else
+                           float(v) if names[k].type == "float" else v for k, v in values.items()})
 
 
 def _parse_value(text: str):
+    """An override's value as TOML reads it (``true``, ``3e-4``, ``['a.csv']``), else as a Python
+    literal (``True``, ``None``), else the text itself (``epochs=x`` -> the string ``x``)."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        pass
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):

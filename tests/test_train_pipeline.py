@@ -20,6 +20,23 @@ def test_config_overrides_and_validation(tmp_path):
         load_config(path, ["epochs"])
 
 
+@pytest.mark.parametrize("text, value", [("false", False), ("False", False), ("true", True)])
+def test_boolean_overrides_in_toml_or_python_spelling(tmp_path, text, value):
+    """``--set train.jit_compile=false`` once gave the string 'false', which is true."""
+    config = load_config(None, [f"train.jit_compile={text}", "train.learning_rate=3e-4",
+                                "train.init_from=data/exp/model", "train.checkpoint_every_steps=None"])
+    assert config.train.jit_compile is value and config.train.learning_rate == 3e-4
+    assert config.train.init_from == "data/exp/model" and config.train.checkpoint_every_steps is None
+
+
+@pytest.mark.parametrize("override, message", [("train.jit_compile=yes", "jit_compile must be bool"),
+                                               ("train.epochs=1.5", "epochs must be int"),
+                                               ("data.train='a.csv'", "train must be tuple")])
+def test_override_of_the_wrong_type_is_refused(override, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(None, [override])
+
+
 def test_train_writes_a_loadable_model(tmp_path):
     manifest = str(SAMPLES / "transcripts.csv")
     overrides = [
