@@ -34,7 +34,7 @@ class TrainConfig:
     warmup_steps: int = 300
     patience: int = 5
     spec_augment: bool = True
-    jit_compile: bool = True
+    jit_compile: bool = False  # XLA: one compiled program per batch shape, 7x the memory and slower here (README)
     valid_decode_limit: int = 300  # utterances decoded for WER/CER each epoch
     init_from: str | None = None  # model directory whose weights start the run (fine-tuning)
     checkpoint_every_steps: int | None = None  # also checkpoint every N steps (not only each epoch)
