@@ -113,7 +113,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the new units' random weights")
     args = parser.parse_args(argv)
 
-    from recognizer.model_dir import ModelLoadError, ModelSpec, load_keras_model, save_model_dir
+    from pipelines.train import inherited_decoding
+    from recognizer.model_dir import ModelLoadError, ModelSpec, load_keras_model, resolve_model_path, save_model_dir
 
     try:
         spec, model = load_keras_model(args.model)
@@ -127,7 +128,9 @@ def main(argv=None) -> int:
                             "seed": args.seed, "largest_logit_difference": difference}}
     metadata.pop("complete", None)  # no exports are written here: train, then export
     wide_spec = ModelSpec(spec.modality, spec.features, wide.config.to_dict(), spec.vocabulary, metadata)
-    save_model_dir(args.out, wide_spec, wide)
+    # the same logits: its language model and the decoder settings tuned for it still fit
+    _, lm_files = inherited_decoding(resolve_model_path(args.model), spec.metadata)
+    save_model_dir(args.out, wide_spec, wide, extra_files=lm_files)
     print(f"wrote {args.out}: {model.count_params():,} -> {wide.count_params():,} parameters, "
           f"largest logit difference {difference:.2e}")
     return 0

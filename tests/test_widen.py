@@ -57,11 +57,15 @@ def test_cli_writes_a_loadable_wider_model_and_refuses_narrowing(tmp_path, capsy
     vocab, features = Vocabulary(), FeatureConfig()
     config = ModelConfig(features.dim, vocab.size, conv_filters=8, lstm_units=4, lstm_layers=2)
     narrow = build_model(config)
+    decoder = {"beam_width": 8, "lm_weight": 0.5}
     save_model_dir(tmp_path / "narrow", ModelSpec("speech", features.to_dict(), config.to_dict(), vocab,
-                                                  {"name": "tiny"}), narrow)
+                                                  {"name": "tiny", "decoder": decoder}), narrow,
+                   extra_files={"lm.arpa.gz": b"an LM"})
     assert widen.main([str(tmp_path / "narrow"), "--lstm-units", "6", "--out", str(tmp_path / "wide")]) == 0
     spec, wide = load_keras_model(tmp_path / "wide")
     assert wide.config.lstm_units == 6
+    # the same function, so the language model and its tuned decoder settings come along
+    assert (tmp_path / "wide" / "lm.arpa.gz").read_bytes() == b"an LM" and spec.metadata["decoder"] == decoder
     assert spec.metadata["widened"]["from_lstm_units"] == 4 and spec.metadata["parameters"] == wide.count_params()
     assert widen.largest_difference(narrow, wide) < 1e-5
 
