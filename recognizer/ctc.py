@@ -87,12 +87,12 @@ def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_IND
     its optional ``finish(prefix_labels)`` scores the end of each final hypothesis.
     """
     logp = log_softmax(logits)
-    steps, classes = logp.shape
+    steps = logp.shape[0]
     # prefix -> [log p ending in blank, log p ending in non-blank, emission frames, emission log-probs]
     beams = {(): [0.0, -np.inf, (), ()]}
     for t in range(steps):
         row = logp[t]
-        candidates = [k for k in range(classes) if row[k] >= prune_log_prob] or [int(row.argmax())]
+        candidates = np.flatnonzero(row >= prune_log_prob).tolist() or [int(row.argmax())]
         nxt: dict = {}
 
         def entry(prefix, frames, scores):

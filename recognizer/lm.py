@@ -196,7 +196,10 @@ class LMScorer:
         self.hot_words = {w.lower() if alphabet.islower() else w: b for w, b in (hot_words or {}).items()}
         self.separator_label = alphabet.index(separator) + 1
         self.oov_penalty = oov_penalty
-        self.prefixes = (lm.word_prefixes() | _prefixes(map(lm_word, self.hot_words))) if lm is not None and oov_penalty else None
+        self.prefixes = None
+        if lm is not None and oov_penalty:  # the LM's own set unless hot words add to it (a copy costs ms)
+            known = lm.word_prefixes()
+            self.prefixes = known | _prefixes(map(lm_word, self.hot_words)) if self.hot_words else known
 
     def _words(self, prefix: tuple) -> list[str]:
         text = "".join(self.alphabet[k - 1] for k in prefix)
