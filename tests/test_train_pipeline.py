@@ -21,7 +21,7 @@ def test_config_overrides_and_validation(tmp_path):
 
 
 @pytest.mark.parametrize("text, value", [("false", False), ("False", False), ("true", True)])
-def test_boolean_overrides_in_toml_or_python_spelling(tmp_path, text, value):
+def test_boolean_overrides_in_toml_or_python_spelling(text, value):
     """``--set train.jit_compile=false`` once gave the string 'false', which is true."""
     config = load_config(None, [f"train.jit_compile={text}", "train.learning_rate=3e-4",
                                 "train.init_from=data/exp/model", "train.checkpoint_every_steps=None"])
