@@ -93,6 +93,11 @@ def beam_decode(logits: np.ndarray, beam_width: int = 16, blank: int = BLANK_IND
     for t in range(steps):
         row = logp[t]
         candidates = np.flatnonzero(row >= prune_log_prob).tolist() or [int(row.argmax())]
+        if candidates == [blank]:  # every beam just ends in a blank: same order, nothing to prune
+            p = row[blank]
+            beams = {prefix: [_logsumexp(pb, pnb) + p, -np.inf, frames, scores]
+                     for prefix, (pb, pnb, frames, scores) in beams.items()}
+            continue
         nxt: dict = {}
 
         def entry(prefix, frames, scores):

@@ -35,6 +35,19 @@ def test_beam_matches_greedy_on_peaked_logits():
     assert beam_decode(logits, beam_width=8).labels == greedy_decode(logits).labels
 
 
+def test_beam_frames_of_certain_blank_read_as_with_every_label_scored():
+    # frames where only the blank passes the pruning take a shortcut; scoring every label
+    # there instead (prune -40) must read the same text, doubled letters included
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        logits = rng.normal(0, 1.5, (24, 5)).astype(np.float32)
+        certain = rng.random(24) < 0.4
+        logits[certain] = 0.0
+        logits[certain, 0] = 20.0
+        fast = beam_decode(logits, beam_width=64)
+        assert fast.labels == beam_decode(logits, beam_width=64, prune_log_prob=-40.0).labels
+
+
 def test_beam_finds_sequence_greedy_misses():
     # Two frames; P(blank)=0.4 each, "a"=0.3 each, "b"=0.3... best path is blank-blank (""),
     # but the summed probability of "a" (a-a, a-blank, blank-a) is larger.
